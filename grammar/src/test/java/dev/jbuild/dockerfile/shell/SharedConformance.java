@@ -1,0 +1,57 @@
+package dev.jbuild.dockerfile.shell;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Locates the BuildKit conformance vectors; a missing property or file is an error, never a skip. */
+final class SharedConformance {
+
+    static final String PROPERTY = "jbuild.shared.dir";
+
+    private SharedConformance() {
+    }
+
+    static List<String> readLines(String relative) {
+        String dir = System.getProperty(PROPERTY);
+        if (dir == null || dir.isBlank()) {
+            throw new IllegalStateException("system property " + PROPERTY + " is not set; it is set by the parent"
+                    + " pom's surefire configuration (or pass -D" + PROPERTY + "=/work/shared)");
+        }
+        Path file = Path.of(dir).resolve(relative);
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalStateException("conformance file not found: " + file.toAbsolutePath()
+                    + " (" + PROPERTY + "=" + dir + ")");
+        }
+        try {
+            return Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    /** Go's strings.TrimSpace (Unicode white space at both ends). */
+    static String trimSpace(String s) {
+        int from = 0;
+        int to = s.length();
+        while (from < to && Runes.isSpace(s.charAt(from))) {
+            from++;
+        }
+        while (to > from && Runes.isSpace(s.charAt(to - 1))) {
+            to--;
+        }
+        return s.substring(from, to);
+    }
+
+    /** Go's strings.TrimLeft(s, " "). */
+    static String trimLeftSpaces(String s) {
+        int from = 0;
+        while (from < s.length() && s.charAt(from) == ' ') {
+            from++;
+        }
+        return s.substring(from);
+    }
+}
