@@ -32,11 +32,6 @@ public interface EnvGetter {
             public Set<String> keys() {
                 return keys;
             }
-
-            @Override
-            public String toString() {
-                return "EnvGetter" + m;
-            }
         };
     }
 

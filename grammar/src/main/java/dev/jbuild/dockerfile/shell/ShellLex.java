@@ -1,5 +1,6 @@
 package dev.jbuild.dockerfile.shell;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
@@ -8,9 +9,9 @@ import java.util.Objects;
  * {@code frontend/dockerfile/shell} lexer: quotes, the escape character, {@code $V} / {@code ${V}}
  * and the {@code ${V<op>word}} operators {@code :- - :+ + :? ? # ## % %% / //}.
  *
- * <p>The option setters mutate this instance and return it. Configure once, then share only if
- * no one changes the options any more; processing itself keeps no state between calls, but the
- * class as a whole is not thread-safe while being configured.
+ * <p>Mutable and not thread-safe: the option setters change this instance and return it.
+ * Each call keeps its working state to itself, so once configured an instance may be reused
+ * (and shared, provided nobody calls a setter any more).
  */
 public final class ShellLex {
 
@@ -81,7 +82,7 @@ public final class ShellLex {
 
     /** Expands {@code word} and splits it into fields; blanks from unquoted expansions split too. */
     public List<String> processWords(String word, EnvGetter env) throws ShellSyntaxException {
-        return start(word, env, true, false).words();
+        return Collections.unmodifiableList(start(word, env, true, false).words());
     }
 
     /** Like {@link #processWord}, also reporting which variables were referenced, set or unset. */
