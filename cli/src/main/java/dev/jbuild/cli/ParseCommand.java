@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jbuild.core.expand.ExpandedStage;
+import dev.jbuild.core.expand.StageExpander;
 import dev.jbuild.core.instructions.Instruction;
 import dev.jbuild.core.instructions.Stage;
 import dev.jbuild.core.instructions.Stages;
@@ -20,8 +22,12 @@ import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import dev.jbuild.oci.Platform;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,6 +56,22 @@ final class ParseCommand implements Callable<Integer> {
             description = "dump (default) or json.")
     Format format;
 
+    @Option(names = "--expand", description = "With --format=json: expand variables as a build does "
+            + "(FROM lines with the global args, each stage with its ARGs and ENVs). The ENV of base "
+            + "images is not known to parse and counts as empty.")
+    boolean expand;
+
+    @Option(names = "--build-arg", paramLabel = "KEY[=VALUE]",
+            description = "A build arg for --expand; KEY alone takes the value of the environment variable.")
+    List<String> buildArgs = new ArrayList<>();
+
+    @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]",
+            description = "The target platform for --expand (default: this machine's).")
+    String platform;
+
+    @Option(names = "--target", paramLabel = "STAGE", description = "The target stage for --expand (TARGETSTAGE).")
+    String target;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
@@ -70,12 +92,33 @@ final class ParseCommand implements Callable<Integer> {
             return 1;
         }
         String name = file.equals("-") ? "<stdin>" : file;
+        if (expand && format != Format.json) {
+            err.println("jbuild parse: --expand needs --format=json");
+            return 2;
+        }
+        Platform targetPlatform;
+        try {
+            targetPlatform = platform == null ? Platform.host() : Platform.parse(platform);
+        } catch (IllegalArgumentException e) {
+            err.println("jbuild parse: --platform: " + e.getMessage());
+            return 2;
+        }
         try {
             Dockerfile df = DockerfileParser.parse(name, content);
             if (format == Format.dump) {
                 out.print(df.dump());
             } else {
-                out.println(json(df, Stages.of(df)));
+                Stages stages = Stages.of(df);
+                List<ExpandedStage> expanded = null;
+                if (expand) {
+                    if (target != null && stages.find(target) == null) {
+                        err.println(name + ": target stage \"" + target + "\" could not be found");
+                        return 1;
+                    }
+                    expanded = new StageExpander(stages, buildArgMap(), Platform.host(), targetPlatform,
+                            target == null ? null : stages.find(target).displayName()).expandAll();
+                }
+                out.println(json(df, stages, expanded));
             }
             for (ParseWarning w : df.warnings()) {
                 err.println(name + ":" + w.range().startLine() + ": warning: " + w.message());
@@ -88,7 +131,23 @@ final class ParseCommand implements Callable<Integer> {
         }
     }
 
-    private static String json(Dockerfile df, Stages stages) throws IOException {
+    private Map<String, String> buildArgMap() {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (String a : buildArgs) {
+            int eq = a.indexOf('=');
+            if (eq < 0) {
+                String v = System.getenv(a);
+                if (v != null) {
+                    map.put(a, v);
+                }
+            } else {
+                map.put(a.substring(0, eq), a.substring(eq + 1));
+            }
+        }
+        return map;
+    }
+
+    private static String json(Dockerfile df, Stages stages, List<ExpandedStage> expanded) throws IOException {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                 .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
         ObjectNode root = mapper.createObjectNode();
@@ -105,16 +164,21 @@ final class ParseCommand implements Callable<Integer> {
         ArrayNode stageArray = root.putArray("stages");
         for (Stage s : stages.stages()) {
             ObjectNode sn = stageArray.addObject();
+            ExpandedStage ex = expanded == null ? null : expanded.get(s.index());
             sn.put("index", s.index());
             if (s.name() != null) {
                 sn.put("name", s.name());
             } else {
                 sn.putNull("name");
             }
-            sn.set("from", instruction(mapper, s.from()));
+            sn.set("from", instruction(mapper, ex == null ? s.from() : ex.stage().from()));
             ArrayNode ins = sn.putArray("instructions");
-            for (Instruction i : s.instructions()) {
+            for (Instruction i : ex == null ? s.instructions() : ex.instructions()) {
                 ins.add(instruction(mapper, i));
+            }
+            if (ex != null) {
+                sn.set("env", mapper.valueToTree(ex.imageEnv()));
+                sn.set("buildArgs", mapper.valueToTree(ex.buildArgs()));
             }
         }
         ArrayNode warnings = root.putArray("warnings");

@@ -122,4 +122,30 @@ class ParseCommandTest {
         assertEquals(1, r.status());
         assertEquals(dir.resolve("nope") + ": no such file\n", r.err());
     }
+
+    @Test
+    void expandShowsWhatABuildWouldSee() throws IOException {
+        Path df = Path.of(System.getProperty("user.dir")).getParent().resolve("testdata/dockerfiles/multistage/Dockerfile");
+        Result r = jbuild("parse", "--format=json", "--expand", "--build-arg", "VERSION=2.5", "--platform",
+                "linux/arm64", df.toString());
+        assertEquals(0, r.status(), r.err());
+        JsonNode root = new ObjectMapper().readTree(r.out());
+        JsonNode last = root.path("stages").get(1);
+        assertEquals("busybox:latest", last.path("from").path("baseName").asText());
+        JsonNode label = last.path("instructions").get(1);
+        assertEquals("LABEL", label.path("instruction").asText());
+        assertEquals("2.5", label.path("labels").get(0).path("value").asText());
+        JsonNode motd = last.path("instructions").get(3);
+        assertEquals("Built by jbuild 2.5\n", motd.path("contents").get(0).path("data").asText());
+        assertEquals("2.5", last.path("buildArgs").path("VERSION").asText());
+    }
+
+    @Test
+    void expandNeedsJson(@TempDir Path dir) throws IOException {
+        Path df = dir.resolve("Dockerfile");
+        Files.writeString(df, "FROM scratch\n");
+        Result r = jbuild("parse", "--expand", df.toString());
+        assertEquals(2, r.status());
+        assertEquals("jbuild parse: --expand needs --format=json\n", r.err());
+    }
 }

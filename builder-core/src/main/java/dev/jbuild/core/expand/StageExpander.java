@@ -61,6 +61,30 @@ public final class StageExpander {
         return last.name() == null ? "default" : last.name();
     }
 
+    /** The stage's FROM image or stage name with the global args expanded. */
+    public String baseName(Stage stage) {
+        Instruction.From from = stage.from();
+        String baseName = word(from.baseName(), globalArgs, from.range());
+        if (baseName.isEmpty()) {
+            throw error("base name (" + from.baseName() + ") should not be blank", from.range());
+        }
+        return baseName;
+    }
+
+    /**
+     * Expands every stage in order, each FROM an earlier stage starting from that stage's state and
+     * each FROM an image from an empty environment (the image's own ENV is not known here).
+     */
+    public List<ExpandedStage> expandAll() {
+        List<ExpandedStage> out = new ArrayList<>();
+        for (Stage s : stages.stages()) {
+            Stage parent = stages.find(baseName(s));
+            ExpandedStage p = parent != null && parent.index() < s.index() ? out.get(parent.index()) : null;
+            out.add(expand(s, p, List.of()));
+        }
+        return out;
+    }
+
     /** The args FROM lines see: automatic platform ARGs, then meta ARGs. */
     public Map<String, String> globalArgs() {
         return java.util.Collections.unmodifiableMap(globalArgs);
@@ -107,10 +131,7 @@ public final class StageExpander {
      */
     public ExpandedStage expand(Stage stage, ExpandedStage parent, List<String> baseImageEnv) {
         Instruction.From from = stage.from();
-        String baseName = word(from.baseName(), globalArgs, from.range());
-        if (baseName.isEmpty()) {
-            throw error("base name (" + from.baseName() + ") should not be blank", from.range());
-        }
+        String baseName = baseName(stage);
         String platform = null;
         if (!from.platform().isEmpty()) {
             platform = word(from.platform(), globalArgs, from.range());

@@ -113,7 +113,14 @@ public final class InstructionParser {
                 flags.strings("mount").string("network").string("security").strings("device").parse();
                 List<Mount> mounts = new ArrayList<>();
                 for (String m : flags.list("mount")) {
-                    mounts.add(Mount.parse(m, null));
+                    // BuildKit checks only the structure before expansion; read the values literally
+                    // when they need none, so that the typed form shows them.
+                    Mount structural = Mount.parse(m, null);
+                    try {
+                        mounts.add(Mount.parse(m, w -> w));
+                    } catch (InstructionException needsExpansion) {
+                        mounts.add(structural);
+                    }
                 }
                 String network = flags.string("network", "default");
                 if (!Set.of("default", "none", "host").contains(network)) {
