@@ -79,7 +79,7 @@ class ParseCommandTest {
         Files.writeString(df, "FROM busybox\nCOPY --chmown=1 a b\n");
         Result r = jbuild("parse", "--format", "json", "-f", df.toString());
         assertEquals(1, r.status());
-        assertEquals(df + ":2:1: unknown flag: --chmown (did you mean chown?)\n", r.err());
+        assertEquals(df + ":2:6: unknown flag: --chmown (did you mean chown?)\n", r.err());
     }
 
     @Test

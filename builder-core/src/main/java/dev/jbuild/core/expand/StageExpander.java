@@ -61,6 +61,23 @@ public final class StageExpander {
         return last.name() == null ? "default" : last.name();
     }
 
+    /**
+     * BuildKit's predefined proxy ARGs given as build args: RUN sees them in its environment
+     * without an ARG line, and (undeclared) they stay out of the image history and cache keys.
+     * Names match case-insensitively, as BuildKit matches them.
+     */
+    public Map<String, String> proxyEnv() {
+        Map<String, String> out = new LinkedHashMap<>();
+        buildArgValues.forEach((k, v) -> {
+            String lower = k.toLowerCase(java.util.Locale.ROOT);
+            if (lower.equals("http_proxy") || lower.equals("https_proxy") || lower.equals("ftp_proxy")
+                    || lower.equals("no_proxy") || lower.equals("all_proxy")) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
     /** The stage's FROM image or stage name with the global args expanded. */
     public String baseName(Stage stage) {
         Instruction.From from = stage.from();

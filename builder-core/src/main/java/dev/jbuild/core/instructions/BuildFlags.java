@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import dev.jbuild.dockerfile.ast.Flag;
 
 /**
  * The flags of one instruction, declared by the instruction and then parsed with BuildKit's rules
@@ -15,12 +16,12 @@ import java.util.Map;
 final class BuildFlags {
     private enum Kind { BOOL, STRING, STRINGS }
 
-    private final List<String> args;
+    private final List<Flag> args;
     private final Map<String, Kind> declared = new LinkedHashMap<>();
     private final Map<String, String> values = new HashMap<>();
     private final Map<String, List<String>> lists = new HashMap<>();
 
-    BuildFlags(List<String> args) {
+    BuildFlags(List<Flag> args) {
         this.args = args;
     }
 
@@ -40,51 +41,59 @@ final class BuildFlags {
     }
 
     void parse() throws InstructionException {
-        for (String a : args) {
-            if (a.equals("--")) {
-                return;
+        for (Flag flag : args) {
+            try {
+                parse(flag.text());
+            } catch (InstructionException e) {
+                throw new InstructionException(e.getMessage(), flag.range());
             }
-            if (!a.startsWith("--")) {
-                throw new InstructionException("arg should start with -- : " + a);
-            }
-            int eq = a.indexOf('=');
-            String flagName = eq < 0 ? a : a.substring(0, eq);
-            String value = eq < 0 ? "" : a.substring(eq + 1);
-            boolean hasValue = eq >= 0;
-            String name = flagName.substring(2);
-            Kind kind = declared.get(name);
-            if (kind == null) {
-                throw new InstructionException(
-                        Suggest.wrap("unknown flag: " + flagName, name, declared.keySet(), true));
-            }
-            if (kind != Kind.STRINGS && values.containsKey(name)) {
-                throw new InstructionException("duplicate flag specified: " + flagName);
-            }
-            switch (kind) {
-                case BOOL -> {
-                    if (hasValue && value.isEmpty()) {
-                        throw new InstructionException("missing a value on flag: " + flagName);
-                    }
-                    switch (value.toLowerCase(Locale.ROOT)) {
-                        case "true", "" -> values.put(name, "true");
-                        case "false" -> values.put(name, "false");
-                        default -> throw new InstructionException(
-                                "expecting boolean value for flag " + flagName + ", not: " + value);
-                    }
+        }
+    }
+
+    private void parse(String a) throws InstructionException {
+        if (a.equals("--")) {
+            return;
+        }
+        if (!a.startsWith("--")) {
+            throw new InstructionException("arg should start with -- : " + a);
+        }
+        int eq = a.indexOf('=');
+        String flagName = eq < 0 ? a : a.substring(0, eq);
+        String value = eq < 0 ? "" : a.substring(eq + 1);
+        boolean hasValue = eq >= 0;
+        String name = flagName.substring(2);
+        Kind kind = declared.get(name);
+        if (kind == null) {
+            throw new InstructionException(
+                    Suggest.wrap("unknown flag: " + flagName, name, declared.keySet(), true));
+        }
+        if (kind != Kind.STRINGS && values.containsKey(name)) {
+            throw new InstructionException("duplicate flag specified: " + flagName);
+        }
+        switch (kind) {
+            case BOOL -> {
+                if (hasValue && value.isEmpty()) {
+                    throw new InstructionException("missing a value on flag: " + flagName);
                 }
-                case STRING -> {
-                    if (!hasValue) {
-                        throw new InstructionException("missing a value on flag: " + flagName);
-                    }
-                    values.put(name, value);
+                switch (value.toLowerCase(Locale.ROOT)) {
+                    case "true", "" -> values.put(name, "true");
+                    case "false" -> values.put(name, "false");
+                    default -> throw new InstructionException(
+                            "expecting boolean value for flag " + flagName + ", not: " + value);
                 }
-                case STRINGS -> {
-                    if (!hasValue) {
-                        throw new InstructionException("missing a value on flag: " + flagName);
-                    }
-                    values.put(name, value);
-                    lists.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+            }
+            case STRING -> {
+                if (!hasValue) {
+                    throw new InstructionException("missing a value on flag: " + flagName);
                 }
+                values.put(name, value);
+            }
+            case STRINGS -> {
+                if (!hasValue) {
+                    throw new InstructionException("missing a value on flag: " + flagName);
+                }
+                values.put(name, value);
+                lists.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
             }
         }
     }

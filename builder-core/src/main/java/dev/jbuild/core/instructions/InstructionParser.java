@@ -39,14 +39,14 @@ public final class InstructionParser {
         try {
             return parse(node);
         } catch (InstructionException e) {
-            SourceRange r = node.range();
+            SourceRange r = e.at() != null ? e.at() : node.range();
             throw new DockerfileSyntaxException(source, e.getMessage(), r.startLine(), r.startColumn());
         }
     }
 
     private static Instruction parse(Node node) throws InstructionException {
         List<String> args = args(node);
-        BuildFlags flags = new BuildFlags(node.flags().stream().map(Flag::text).toList());
+        BuildFlags flags = new BuildFlags(node.flags());
         SourceRange range = node.range();
         String src = node.original().strip();
         switch (node.command()) {

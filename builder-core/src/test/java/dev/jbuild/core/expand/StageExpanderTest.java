@@ -152,4 +152,15 @@ class StageExpanderTest {
         ExpandedStage s = expand("ARG REG=example.com\nARG IMG=$REG/app\nFROM $IMG\n", args).get(0);
         assertEquals("example.com/app", s.baseName());
     }
+
+    @Test
+    void proxyArgsReachRunWithoutDeclarationButNotExpansion() {
+        String df = "FROM scratch\nLABEL p=\"[$HTTP_PROXY]\"\n";
+        Stages stages = Stages.of(DockerfileParser.parse("Dockerfile", df));
+        StageExpander ex = new StageExpander(stages, Map.of("HTTP_PROXY", "http://proxy:3128", "https_proxy", "s",
+                "OTHER", "x"), AMD64, AMD64, null);
+        assertEquals(Map.of("HTTP_PROXY", "http://proxy:3128", "https_proxy", "s"), ex.proxyEnv());
+        ExpandedStage s = ex.expandAll().get(0);
+        assertEquals("[]", ((Instruction.Label) ins(s, 0)).labels().get(0).value());
+    }
 }

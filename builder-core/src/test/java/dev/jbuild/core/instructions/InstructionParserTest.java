@@ -53,6 +53,13 @@ class InstructionParserTest {
     }
 
     @Test
+    void flagErrorsPointAtTheFlag() {
+        DockerfileSyntaxException e = reject("FROM scratch\nCOPY --link \\\n  --chmown=1 a b\n");
+        assertEquals(3, e.line());
+        assertEquals(3, e.column());
+    }
+
+    @Test
     void copyFlagsAndSources() {
         Instruction.Copy c = one("COPY --from=build --chown=app:app --chmod=0755 --link --parents "
                 + "--exclude=*.tmp --exclude=.git a b /dst/");
