@@ -4,10 +4,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The external vectors in ../shared, read in place; a missing one fails the test, never skips it. */
-final class SharedData {
+public final class SharedData {
     private SharedData() {}
 
-    static Path path(String relative) {
+    public static Path path(String relative) {
         String dir = System.getProperty("jbuild.shared.dir");
         if (dir == null) {
             throw new IllegalStateException("system property jbuild.shared.dir is not set (run the tests through Maven)");

@@ -227,12 +227,6 @@ public abstract class LineLexerBase extends Lexer {
 
     /** Go's unicode.IsSpace. */
     public static boolean isSpace(int c) {
-        switch (c) {
-            case ' ', '\t', '\n', '\u000B', '\f', '\r', '\u0085', '\u00A0', '\u1680', '\u2028', '\u2029', '\u202F',
-                    '\u205F', '\u3000':
-                return true;
-            default:
-                return c >= '\u2000' && c <= '\u200A';
-        }
+        return dev.jbuild.dockerfile.shell.Runes.isSpace(c);
     }
 }

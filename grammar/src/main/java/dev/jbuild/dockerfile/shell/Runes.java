@@ -5,12 +5,13 @@ package dev.jbuild.dockerfile.shell;
  * Java's own predicates differ at the edges (e.g. NBSP is a Go space but not a Java whitespace),
  * and those edges decide field splitting and error text.
  */
-final class Runes {
+public final class Runes {
 
     private Runes() {
     }
 
-    static boolean isSpace(int c) {
+    /** Go's unicode.IsSpace. */
+    public static boolean isSpace(int c) {
         if (c <= 0xFF) {
             return c == ' ' || (c >= '\t' && c <= '\r') || c == 0x85 || c == 0xA0;
         }
@@ -39,63 +40,6 @@ final class Runes {
 
     /** Go's {@code %q} for strings, so error messages match BuildKit byte for byte. */
     static String quote(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); ) {
-            int c = s.codePointAt(i);
-            i += Character.charCount(c);
-            if (c == '"' || c == '\\') {
-                b.append('\\').append((char) c);
-            } else if (isPrint(c)) {
-                b.appendCodePoint(c);
-            } else {
-                switch (c) {
-                    case 0x07 -> b.append("\\a");
-                    case '\b' -> b.append("\\b");
-                    case '\f' -> b.append("\\f");
-                    case '\n' -> b.append("\\n");
-                    case '\r' -> b.append("\\r");
-                    case '\t' -> b.append("\\t");
-                    case 0x0B -> b.append("\\v");
-                    default -> {
-                        if (c < ' ' || c == 0x7F) {
-                            b.append("\\x").append(hex(c, 2));
-                        } else if (c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE) {
-                            b.append("\\ufffd"); // not encodable as UTF-8, so Go never sees it as a rune
-                        } else if (c < 0x10000) {
-                            b.append("\\u").append(hex(c, 4));
-                        } else {
-                            b.append("\\U").append(hex(c, 8));
-                        }
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
-    }
-
-    private static String hex(int c, int width) {
-        String h = Integer.toHexString(c);
-        return "0".repeat(Math.max(0, width - h.length())) + h;
-    }
-
-    /** Categories L, M, N, P, S plus ASCII space. */
-    private static boolean isPrint(int c) {
-        if (c < 0x7F) {
-            return c >= ' ';
-        }
-        switch (Character.getType(c)) {
-            case Character.UPPERCASE_LETTER, Character.LOWERCASE_LETTER, Character.TITLECASE_LETTER,
-                    Character.MODIFIER_LETTER, Character.OTHER_LETTER,
-                    Character.NON_SPACING_MARK, Character.ENCLOSING_MARK, Character.COMBINING_SPACING_MARK,
-                    Character.DECIMAL_DIGIT_NUMBER, Character.LETTER_NUMBER, Character.OTHER_NUMBER,
-                    Character.CONNECTOR_PUNCTUATION, Character.DASH_PUNCTUATION, Character.START_PUNCTUATION,
-                    Character.END_PUNCTUATION, Character.INITIAL_QUOTE_PUNCTUATION,
-                    Character.FINAL_QUOTE_PUNCTUATION, Character.OTHER_PUNCTUATION,
-                    Character.MATH_SYMBOL, Character.CURRENCY_SYMBOL, Character.MODIFIER_SYMBOL,
-                    Character.OTHER_SYMBOL:
-                return true;
-            default:
-                return false;
-        }
+        return dev.jbuild.dockerfile.ast.GoQuote.quote(s);
     }
 }

@@ -10,22 +10,11 @@ import java.util.List;
 /** Locates the BuildKit conformance vectors; a missing property or file is an error, never a skip. */
 final class SharedConformance {
 
-    static final String PROPERTY = "jbuild.shared.dir";
-
     private SharedConformance() {
     }
 
     static List<String> readLines(String relative) {
-        String dir = System.getProperty(PROPERTY);
-        if (dir == null || dir.isBlank()) {
-            throw new IllegalStateException("system property " + PROPERTY + " is not set; it is set by the parent"
-                    + " pom's surefire configuration (or pass -D" + PROPERTY + "=/work/shared)");
-        }
-        Path file = Path.of(dir).resolve(relative);
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalStateException("conformance file not found: " + file.toAbsolutePath()
-                    + " (" + PROPERTY + "=" + dir + ")");
-        }
+        Path file = dev.jbuild.dockerfile.SharedData.path(relative);
         try {
             return Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
