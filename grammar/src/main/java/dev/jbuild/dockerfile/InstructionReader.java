@@ -42,6 +42,11 @@ import org.antlr.v4.runtime.tree.TerminalNode;
 final class InstructionReader {
     private static final Set<String> HEREDOC_COMMANDS = Set.of("add", "copy", "run");
 
+    /** Deeper than this, '[' is not read as JSON (recursive descent needs a frame per level). */
+    static final int MAX_JSON_DEPTH = 500;
+    /** ONBUILD ONBUILD ... deeper than this is rejected before it is parsed recursively. */
+    static final int MAX_ONBUILD_DEPTH = 16;
+
     private final InstructionLexer lexer = new InstructionLexer(CharStreams.fromString(""));
     private final InstructionParser parser = new InstructionParser(new CommonTokenStream(lexer));
 
@@ -79,8 +84,14 @@ final class InstructionReader {
         if (text.isEmpty()) {
             return new Node("", List.of(), List.of(), null, false, List.of(), joined, range(0));
         }
+        if (onbuildDepth(text) > MAX_ONBUILD_DEPTH) {
+            // BuildKit nests these without limit and then rejects the chain; so do we, before recursing.
+            throw new DockerfileSyntaxException("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed",
+                    logical.startLine(), logical.columnOf(start));
+        }
         lexer.setInputStream(CharStreams.fromString(text));
         lexer.setEscape(logical.escape());
+        lexer.setJsonDisabled(bracketDepth(text) > MAX_JSON_DEPTH);
         parser.setTokenStream(new CommonTokenStream(lexer));
         InstructionContext ctx;
         try {
@@ -148,6 +159,53 @@ final class InstructionReader {
             }
         }
         return new Node(keyword, flags, args, child, json, List.of(), original, range(kw.getStartIndex()));
+    }
+
+    /** How many ONBUILD keywords the line starts with (flags between them skipped). */
+    private static int onbuildDepth(String text) {
+        int depth = 0;
+        int i = 0;
+        int n = text.length();
+        while (i < n) {
+            while (i < n && LineLexerBase.isSpace(text.charAt(i))) {
+                i++;
+            }
+            int start = i;
+            while (i < n && !LineLexerBase.isSpace(text.charAt(i))) {
+                i++;
+            }
+            String word = text.substring(start, i);
+            if (word.equalsIgnoreCase("onbuild")) {
+                depth++;
+            } else if (!word.startsWith("--")) {
+                break;
+            }
+        }
+        return depth;
+    }
+
+    /** The deepest '[' / '{' nesting outside JSON strings. */
+    private static int bracketDepth(String text) {
+        int depth = 0;
+        int max = 0;
+        boolean inString = false;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (inString) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == '"') {
+                    inString = false;
+                }
+            } else if (c == '"') {
+                inString = true;
+            } else if (c == '[' || c == '{') {
+                max = Math.max(max, ++depth);
+            } else if ((c == ']' || c == '}') && depth > 0) {
+                depth--;
+            }
+        }
+        return max;
     }
 
     private static List<TerminalNode> flagTokens(InstructionContext ctx) {

@@ -77,7 +77,8 @@ mode ARGS;
 
 JSON_WS      : [ \t\r]+ ;
 OTHER_WS     : [\u000B\f\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+ ;
-LBRACK       : '[' ;
+// A '[' nested absurdly deep cannot start exec form (see InstructionLexerBase.setJsonDisabled).
+LBRACK       : '[' { if (jsonDisabled()) setType(TEXT); } ;
 RBRACK       : ']' ;
 LBRACE       : '{' ;
 RBRACE       : '}' ;

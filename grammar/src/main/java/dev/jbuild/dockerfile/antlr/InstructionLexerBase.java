@@ -12,6 +12,7 @@ public abstract class InstructionLexerBase extends Lexer {
     private char escape = '\\';
     private boolean nested;
     private boolean flagsEnded;
+    private boolean jsonDisabled;
 
     protected InstructionLexerBase(CharStream input) {
         super(input);
@@ -19,6 +20,19 @@ public abstract class InstructionLexerBase extends Lexer {
 
     public void setEscape(char escape) {
         this.escape = escape;
+    }
+
+    /**
+     * Lexes every '[' as text, so the line can only be shell form. For arguments nested deeper than
+     * a recursive descent can follow: Go's JSON decoder also gives up (at depth 10,000) and
+     * BuildKit then falls back to shell form.
+     */
+    public void setJsonDisabled(boolean disabled) {
+        this.jsonDisabled = disabled;
+    }
+
+    protected boolean jsonDisabled() {
+        return jsonDisabled;
     }
 
     @Override
