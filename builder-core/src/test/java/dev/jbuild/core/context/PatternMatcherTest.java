@@ -248,6 +248,30 @@ class PatternMatcherTest {
                 "a{1001}*", "[[:foo:]]");
     }
 
+    /**
+     * RE2/J runs moby's expressions; where it reads RE2 syntax differently from Go's regexp the
+     * expression is adapted, so the results are Go's (each checked against moby's code run by Go).
+     */
+    @Test
+    void expressionsAreReadAsGoReadsThem() throws IgnoreFileException {
+        // a literal '{' before a counted repetition: Go repeats the '{' (RE2/J: nested repetition)
+        assertAllForms(compile("a{{2}*"), "a{{x", true, "");
+        assertAllForms(compile("a{{2}*"), "a{{/x", true, "");
+        assertAllForms(compile("a{{2}*"), "a{x", false, "");
+        // "[:]" in brackets with no ":]" after it: '[' is a character (RE2/J: bad POSIX class "[:]")
+        assertAllForms(compile("a[[:]b"), "a[b", true, "");
+        assertAllForms(compile("a[[:]b"), "a:b", true, "");
+        assertAllForms(compile("a[[:]b"), "ab", false, "");
+        assertAllForms(compile("x[\\d-[:]]"), "x5]", true, "");
+        assertAllForms(compile("x[\\d-[:]]"), "x[]", true, "");
+        assertAllForms(compile("x[\\d-[:]]"), "xa]", false, "");
+        // Go refuses a backslash before a non-ASCII character (RE2/J takes the character), except
+        // inside \Q...\E
+        assertThrows(IgnoreFileException.class, () -> compile("\\\u00e9"));
+        assertThrows(IgnoreFileException.class, () -> compile("[\\\u00e9]"));
+        assertAllForms(compile("\\Q\\\u00e9"), "\\\u00e9$", true, "");
+    }
+
     // ------------------------------------------------------------------ moby's other tests
 
     @Test
@@ -503,6 +527,22 @@ class PatternMatcherTest {
         assertTrue(wild.mayReincludeBelow("other/deep/er"));
         assertFalse(wild.mayReincludeBelow("others"));
         assertTrue(wild.mayReincludeBelow("."));
+    }
+
+    /** An exception the pruning test cannot follow is assumed to re-include anywhere. */
+    @Test
+    void pruningAssumesTheWorstForExpressionsItCannotFollow() throws IgnoreFileException {
+        // '|' reaches Go's regexp unescaped: "^vendor/a[^/]*|b$" also matches any path ending in "b"
+        PatternMatcher pm = compile("vendor", "!vendor/a*|b");
+        assertTrue(pm.mayReincludeBelow("vendor/x"));
+        assertFalse(pm.matches("vendor/x/b"));
+        assertTrue(pm.matches("vendor/x/c"));
+        // a backslash class is not followed either
+        assertTrue(compile("vendor", "!vendor/\\d*").mayReincludeBelow("vendor/x"));
+        // while a pattern made of wildcards, brackets and plain characters is
+        assertFalse(compile("vendor", "!vendor/[ab]?/*.md").mayReincludeBelow("vendor/c"));
+        assertTrue(compile("vendor", "!vendor/[ab]?/*.md").mayReincludeBelow("vendor/bc"));
+        assertFalse(compile("vendor", "!vendor/[ab]?/*.md").mayReincludeBelow("vendor/bc/d"));
     }
 
     /**

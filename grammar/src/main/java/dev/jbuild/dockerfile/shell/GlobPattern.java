@@ -1,39 +1,25 @@
 package dev.jbuild.dockerfile.shell;
 
-import java.util.Arrays;
+import com.google.re2j.Matcher;
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 
 /**
- * The glob patterns of {@code ${V#p}}, {@code ${V%p}} and {@code ${V/p/r}}.
+ * The glob patterns of {@code ${V#p}}, {@code ${V%p}} and {@code ${V/p/r}}, handled as BuildKit's
+ * {@code convertShellPatternToRegex} handles them: the pattern becomes a Go regular expression
+ * ({@code *} is {@code .*}, or {@code .*?} for the shortest match; {@code ?} is {@code .}; regex
+ * metacharacters are escaped) and Go's leftmost-first match decides. The expression is run by
+ * RE2/J, a port of Go's {@code regexp} package: same syntax, same match spans, linear time. As in
+ * Go, {@code .} does not match {@code \n}, so neither wildcard does.
  *
- * <p>BuildKit turns a pattern into a Go regular expression ({@code *} to {@code .*} or
- * {@code .*?}, {@code ?} to {@code .}) and takes Go's leftmost-first match. Rather than build a
- * {@link java.util.regex.Pattern} — whose backtracking goes exponential on inputs like
- * {@code *a*a*a*b} that Go handles in linear time — the pattern is compiled to a tiny program and
- * run on a Pike VM that ranks threads the way a backtracker would. That gives Go's exact match
- * spans in O(value length × pattern length) time. Like Go's {@code .}, neither wildcard matches
- * {@code \n}.
- *
- * <p>Instances hold scratch state, so each belongs to a single expansion.
+ * <p>Instances are immutable.
  */
 final class GlobPattern {
 
-    private static final byte LIT = 0;
-    private static final byte ANY = 1;
-    private static final byte STAR = 2;
-    private static final byte MATCH = 3;
+    private final Pattern regex;
 
-    private final byte[] ops;
-    private final int[] lits;
-    private final boolean greedy;
-    private Threads current;
-    private Threads next;
-    private int matchStart;
-    private int matchEnd;
-
-    private GlobPattern(byte[] ops, int[] lits, boolean greedy) {
-        this.ops = ops;
-        this.lits = lits;
-        this.greedy = greedy;
+    private GlobPattern(Pattern regex) {
+        this.regex = regex;
     }
 
     /** Bad pattern; {@link #pattern} is the text as compiled (reversed for suffix trimming, as in BuildKit). */
@@ -47,55 +33,76 @@ final class GlobPattern {
         }
     }
 
-    /**
-     * Compiles with BuildKit's rules: {@code \*}, {@code \?} and {@code \\} are literals, a
-     * backslash before {@code '}'} or {@code /} is dropped, any other escape is an error.
-     * A leading U+FEFF is skipped because Go's text scanner, which BuildKit reads the pattern
-     * with, discards an initial byte-order mark.
-     */
+    /** An unanchored pattern, as {@code ${V/p/r}} uses it. */
     static GlobPattern compile(String pattern, boolean greedy) throws SyntaxException {
+        return new GlobPattern(compileRegex(pattern, greedy, false));
+    }
+
+    /**
+     * BuildKit's {@code convertShellPatternToRegex}: {@code \*}, {@code \?} and {@code \\} stay
+     * escaped (literals), a backslash before {@code '}'} or {@code /} is dropped, any other escape
+     * is an error. A leading U+FEFF is skipped because Go's text scanner, which BuildKit reads the
+     * pattern with, discards an initial byte-order mark.
+     */
+    static String toRegex(String pattern, boolean greedy, boolean anchored) throws SyntaxException {
         int n = pattern.length();
-        byte[] ops = new byte[n + 1];
-        int[] lits = new int[n + 1];
-        int size = 0;
+        StringBuilder out = new StringBuilder(n + 4);
+        if (anchored) {
+            out.append('^');
+        }
+        String star = greedy ? ".*" : ".*?";
         int i = n > 0 && pattern.charAt(0) == '\uFEFF' ? 1 : 0;
         while (i < n) {
             int c = pattern.codePointAt(i);
             i += Character.charCount(c);
-            if (c == '*') {
-                if (size == 0 || ops[size - 1] != STAR) { // adjacent stars match the same spans as one
-                    ops[size++] = STAR;
-                }
-                continue;
-            }
-            if (c == '?') {
-                ops[size++] = ANY;
-                continue;
-            }
-            if (c == '\\') {
-                if (i < n && (pattern.charAt(i) == '}' || pattern.charAt(i) == '/')) {
+            switch (c) {
+                case '*':
+                    out.append(star);
                     continue;
+                case '?':
+                    out.append('.');
+                    continue;
+                case '\\': {
+                    if (i < n && (pattern.charAt(i) == '}' || pattern.charAt(i) == '/')) {
+                        continue;
+                    }
+                    out.append('\\');
+                    int e = i < n ? pattern.codePointAt(i) : -1;
+                    if (e >= 0) {
+                        i += Character.charCount(e);
+                    }
+                    if (e != '*' && e != '?' && e != '\\') {
+                        throw new SyntaxException(pattern, "invalid escape '\\" + Runes.runeString(e) + "'");
+                    }
+                    c = e;
+                    break;
                 }
-                int e = i < n ? pattern.codePointAt(i) : -1;
-                if (e >= 0) {
-                    i += Character.charCount(e);
-                }
-                if (e != '*' && e != '?' && e != '\\') {
-                    throw new SyntaxException(pattern, "invalid escape '\\" + Runes.runeString(e) + "'");
-                }
-                c = e;
+                case '[': case ']': case '{': case '}': case '.': case '+': case '(': case ')': case '|':
+                case '^': case '$':
+                    out.append('\\');
+                    break;
+                default:
+                    break;
             }
-            ops[size] = LIT;
-            lits[size++] = c;
+            out.appendCodePoint(c);
         }
-        ops[size++] = MATCH;
-        return new GlobPattern(Arrays.copyOf(ops, size), Arrays.copyOf(lits, size), greedy);
+        return out.toString();
+    }
+
+    private static Pattern compileRegex(String pattern, boolean greedy, boolean anchored) throws SyntaxException {
+        String expr = toRegex(pattern, greedy, anchored);
+        try {
+            return Pattern.compile(expr);
+        } catch (PatternSyntaxException e) {
+            // Not expected: every metacharacter is escaped. Reported the way BuildKit would.
+            throw new SyntaxException(pattern, e.getMessage());
+        }
     }
 
     /** {@code ${V#p}} / {@code ${V##p}}: drop the prefix the anchored pattern matches. */
     static String trimPrefix(String pattern, String value, boolean greedy) throws SyntaxException {
-        GlobPattern g = compile(pattern, greedy);
-        return g.search(value, 0, true) ? value.substring(g.matchEnd) : value;
+        Matcher m = compileRegex(pattern, greedy, true).matcher(value);
+        return m.find() ? value.substring(m.end()) : value;
     }
 
     /**
@@ -104,9 +111,9 @@ final class GlobPattern {
      * keeps results (and error texts, which show the reversed pattern) identical.
      */
     static String trimSuffix(String pattern, String value, boolean greedy) throws SyntaxException {
-        GlobPattern g = compile(reversePattern(pattern), greedy);
         String reversed = new StringBuilder(value).reverse().toString(); // keeps surrogate pairs intact
-        return g.search(reversed, 0, true) ? value.substring(0, value.length() - g.matchEnd) : value;
+        Matcher m = compileRegex(reversePattern(pattern), greedy, true).matcher(reversed);
+        return m.find() ? value.substring(0, value.length() - m.end()) : value;
     }
 
     /** Reverses by code point but keeps each backslash in front of the character it escapes. */
@@ -128,28 +135,32 @@ final class GlobPattern {
         return new String(out, 0, out.length);
     }
 
-    /** {@code ${V/p/r}}: first match replaced by {@code replacement} taken literally. */
+    /** {@code ${V/p/r}}: the first match (Go's {@code FindStringIndex}) replaced by {@code replacement} taken literally. */
     String replaceFirst(String value, String replacement) {
-        if (!search(value, 0, false)) {
+        Matcher m = regex.matcher(value);
+        if (!m.find()) {
             return value;
         }
-        return value.substring(0, matchStart) + replacement + value.substring(matchEnd);
+        return value.substring(0, m.start()) + replacement + value.substring(m.end());
     }
 
     /**
      * {@code ${V//p/r}} with the semantics of Go's {@code Regexp.ReplaceAllString}: an empty
-     * match right after a previous match is not replaced, and {@code $0}/{@code ${0}}/{@code $$}
-     * in the replacement are expanded (other {@code $name} references expand to nothing).
+     * match right after a previous match is not replaced, and the replacement is expanded as Go's
+     * {@code Regexp.Expand} does ({@code $0}/{@code ${0}} is the match, {@code $$} a dollar, any other
+     * {@code $name} nothing). RE2/J finds the matches; its own replacement syntax is Java's, not
+     * Go's, so the loop and the expansion are Go's, written out here.
      */
     String replaceAll(String value, String template) {
         int n = value.length();
         boolean expand = template.indexOf('$') >= 0;
+        Matcher m = regex.matcher(value);
         StringBuilder out = null;
         int lastEnd = 0;
         int searchPos = 0;
-        while (searchPos <= n && search(value, searchPos, false)) {
-            int a = matchStart;
-            int b = matchEnd;
+        while (searchPos <= n && m.find(searchPos)) {
+            int a = m.start();
+            int b = m.end();
             if (out == null) {
                 out = new StringBuilder(n + template.length() + 16);
             }
@@ -214,125 +225,5 @@ final class GlobPattern {
             }
         }
         out.append(t, i, n);
-    }
-
-    /**
-     * Finds the leftmost-first match starting at or after {@code from} (exactly at it when
-     * anchored) and stores its span in matchStart/matchEnd.
-     */
-    private boolean search(String s, int from, boolean anchored) {
-        if (current == null) {
-            current = new Threads(ops.length);
-            next = new Threads(ops.length);
-        }
-        Threads clist = current;
-        Threads nlist = next;
-        clist.clear();
-        boolean matched = false;
-        int n = s.length();
-        int i = from;
-        while (true) {
-            if (!matched && (!anchored || i == from)) {
-                if (!anchored && clist.size == 0 && ops[0] == LIT) {
-                    int j = s.indexOf(lits[0], i); // no live thread: skip to where one can start
-                    if (j < 0) {
-                        break;
-                    }
-                    i = j;
-                }
-                add(clist, 0, i); // lowest priority: later starts lose to earlier ones
-            }
-            if (clist.size == 0) {
-                break;
-            }
-            int c = i < n ? s.codePointAt(i) : -1;
-            nlist.clear();
-            for (int k = 0; k < clist.size; k++) {
-                int pc = clist.pcs[k];
-                int start = clist.starts[k];
-                byte op = ops[pc];
-                if (op == MATCH) {
-                    matched = true;
-                    matchStart = start;
-                    matchEnd = i;
-                    break; // threads ranked below a match can never win
-                }
-                if (op == LIT) {
-                    if (c == lits[pc]) {
-                        add(nlist, pc + 1, start);
-                    }
-                } else if (c >= 0 && c != '\n') {
-                    add(nlist, op == STAR ? pc : pc + 1, start);
-                }
-            }
-            if (c < 0) {
-                break;
-            }
-            Threads t = clist;
-            clist = nlist;
-            nlist = t;
-            i += Character.charCount(c);
-        }
-        return matched;
-    }
-
-    /** Adds a thread and its epsilon successors in backtracking priority order. */
-    private void add(Threads list, int pc, int start) {
-        if (!list.mark(pc)) {
-            return;
-        }
-        if (ops[pc] != STAR) {
-            list.append(pc, start);
-            return;
-        }
-        // pc + 1 is never a STAR (runs are merged), so one level of closure suffices.
-        if (greedy) {
-            list.append(pc, start);
-            if (list.mark(pc + 1)) {
-                list.append(pc + 1, start);
-            }
-        } else {
-            if (list.mark(pc + 1)) {
-                list.append(pc + 1, start);
-            }
-            list.append(pc, start);
-        }
-    }
-
-    /** An ordered thread list with O(1) membership via generation stamps. */
-    private static final class Threads {
-        final int[] pcs;
-        final int[] starts;
-        final int[] seen;
-        int size;
-        int stamp;
-
-        Threads(int capacity) {
-            pcs = new int[capacity];
-            starts = new int[capacity];
-            seen = new int[capacity];
-        }
-
-        void clear() {
-            size = 0;
-            if (++stamp == Integer.MAX_VALUE) {
-                Arrays.fill(seen, 0);
-                stamp = 1;
-            }
-        }
-
-        boolean mark(int pc) {
-            if (seen[pc] == stamp) {
-                return false;
-            }
-            seen[pc] = stamp;
-            return true;
-        }
-
-        void append(int pc, int start) {
-            pcs[size] = pc;
-            starts[size] = start;
-            size++;
-        }
     }
 }

@@ -736,6 +736,21 @@ class ShellLexTest {
             }
         }
 
+        /** The expressions are BuildKit's, character for character (as printed by its Go code). */
+        @Test
+        void expressionsAreBuildKits() throws GlobPattern.SyntaxException {
+            assertEquals("a.*?.\\*\\.\\[x\\]", GlobPattern.toRegex("a*?\\*.[x]", false, false));
+            assertEquals("^a.*?.\\*\\.\\[x\\]", GlobPattern.toRegex("a*?\\*.[x]", false, true));
+            assertEquals("a.*.\\*\\.\\[x\\]", GlobPattern.toRegex("a*?\\*.[x]", true, false));
+            assertEquals("^a.*.\\*\\.\\[x\\]", GlobPattern.toRegex("a*?\\*.[x]", true, true));
+            assertEquals("^a\\}b/c\\{1\\}\\|\\(\\^\\$\\)\\+\\\\",
+                    GlobPattern.toRegex("a\\}b\\/c{1}|(^$)+\\\\", true, true));
+            assertEquals("^.*?x", GlobPattern.toRegex("\uFEFF*x", false, true));
+            GlobPattern.SyntaxException e = assertThrows(GlobPattern.SyntaxException.class,
+                    () -> GlobPattern.toRegex("a\\q", true, true));
+            assertEquals("invalid escape '\\q'", e.getMessage());
+        }
+
         @Test
         void reversePatternKeepsEscapesInFront() {
             assertEquals("c\\*a", GlobPattern.reversePattern("a\\*c"));
