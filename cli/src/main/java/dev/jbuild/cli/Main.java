@@ -12,11 +12,20 @@ import picocli.CommandLine.Command;
         name = "jbuild",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "A daemonless OCI image builder for Dockerfiles.",
-        subcommands = {ParseCommand.class, CommandLine.HelpCommand.class})
-public final class Main implements Runnable {
+        description = {"A daemonless OCI image builder for Dockerfiles.",
+            "jbuild [OPTIONS] CONTEXT builds CONTEXT/Dockerfile, as 'jbuild build' does."},
+        subcommands = {BuildCommand.class, ImagesCommand.class, HistoryCommand.class, InspectCommand.class,
+            TagCommand.class, RmiCommand.class, LoadCommand.class, SaveCommand.class, PruneCommand.class,
+            ParseCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements java.util.concurrent.Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin
+    BuildOptions build = new BuildOptions();
+
+    @CommandLine.Mixin
+    StoreOptions store = new StoreOptions();
 
     public static void main(String[] args) {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
@@ -34,8 +43,12 @@ public final class Main implements Runnable {
     }
 
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        if (build.context == null && build.tags.isEmpty() && build.file == null) {
+            spec.commandLine().usage(spec.commandLine().getOut());
+            return 0;
+        }
+        return BuildRunner.run(build, store, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
     static final class Version implements CommandLine.IVersionProvider {

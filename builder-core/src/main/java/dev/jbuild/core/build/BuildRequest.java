@@ -1,0 +1,35 @@
+package dev.jbuild.core.build;
+
+import dev.jbuild.oci.Platform;
+import dev.jbuild.store.Compression;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * What to build.
+ *
+ * @param dockerfile      the Dockerfile, or null for {@code CONTEXT/Dockerfile}
+ * @param tags            references to tag the result with in the local store (may be empty)
+ * @param buildArgs       {@code --build-arg} values, already taken from the environment where asked
+ * @param target          the stage to build, or null for the last
+ * @param platform        the target platform
+ * @param dockerFormat    Docker schema 2 media types instead of OCI
+ * @param sourceDateEpoch SOURCE_DATE_EPOCH: clamps file times and fixes every timestamp; null when unset
+ * @param progress        receives one line per step
+ */
+public record BuildRequest(Path context, Path dockerfile, List<String> tags, Map<String, String> buildArgs,
+        String target, Platform platform, Compression compression, boolean dockerFormat, Instant sourceDateEpoch,
+        Consumer<String> progress) {
+    public BuildRequest {
+        tags = List.copyOf(tags);
+        buildArgs = Map.copyOf(buildArgs);
+        progress = progress == null ? s -> { } : progress;
+    }
+
+    public Path dockerfilePath() {
+        return dockerfile != null ? dockerfile : context.resolve("Dockerfile");
+    }
+}

@@ -1,0 +1,707 @@
+package dev.jbuild.core.build;
+
+import dev.jbuild.core.context.DockerIgnore;
+import dev.jbuild.core.context.IgnoreFileException;
+import dev.jbuild.core.context.PatternMatcher;
+import dev.jbuild.core.expand.ExpandedStage;
+import dev.jbuild.core.expand.StageExpander;
+import dev.jbuild.core.instructions.Instruction;
+import dev.jbuild.core.instructions.Stage;
+import dev.jbuild.core.instructions.Stages;
+import dev.jbuild.dockerfile.DockerfileParser;
+import dev.jbuild.dockerfile.DockerfileSyntaxException;
+import dev.jbuild.dockerfile.ast.Dockerfile;
+import dev.jbuild.dockerfile.ast.GoQuote;
+import dev.jbuild.oci.ContainerConfig;
+import dev.jbuild.oci.Descriptor;
+import dev.jbuild.oci.Digest;
+import dev.jbuild.oci.Healthcheck;
+import dev.jbuild.oci.History;
+import dev.jbuild.oci.ImageConfig;
+import dev.jbuild.oci.ImageReference;
+import dev.jbuild.oci.Manifest;
+import dev.jbuild.oci.MediaType;
+import dev.jbuild.oci.OciJson;
+import dev.jbuild.oci.Platform;
+import dev.jbuild.oci.RootFs;
+import dev.jbuild.store.Layer;
+import dev.jbuild.store.LayerEntry;
+import dev.jbuild.store.LayerWriter;
+import dev.jbuild.store.Store;
+import dev.jbuild.store.StoreLock;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Builds a Dockerfile into an image in the local store: plans the stages the target needs, runs
+ * each instruction with BuildKit's semantics, writes layers, config and manifest, and tags.
+ * Instructions that need a container (RUN) are refused with a clear message until the executor
+ * exists.
+ */
+public final class Builder {
+    static final String HISTORY_COMMENT = "buildkit.dockerfile.v0";
+    static final String DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    private final Store store;
+
+    public Builder(Store store) {
+        this.store = store;
+    }
+
+    /** The state of one stage while it is built. */
+    private static final class StageState {
+        ImageConfig config;
+        final List<Descriptor> layers = new ArrayList<>();
+        FileTree tree = new FileTree();
+        ExpandedStage expanded;
+        String workdir = "";
+        boolean cmdSet;
+    }
+
+    public BuildResult build(BuildRequest req) throws BuildException, IOException {
+        Path dockerfilePath = req.dockerfilePath();
+        String dfName = req.dockerfile() == null ? "Dockerfile" : dockerfilePath.toString();
+        if (!Files.isDirectory(req.context())) {
+            throw new BuildException("the build context " + req.context() + " is not a directory");
+        }
+        if (!Files.isRegularFile(dockerfilePath)) {
+            throw new BuildException(dfName + ": no such file");
+        }
+        Stages stages;
+        try {
+            Dockerfile df = DockerfileParser.parse(dfName, Files.readAllBytes(dockerfilePath));
+            stages = Stages.of(df);
+        } catch (DockerfileSyntaxException e) {
+            throw new BuildException(e.getMessage(), e);
+        }
+        PatternMatcher ignore;
+        try {
+            ignore = DockerIgnore.loadMatcher(req.context(), dockerfilePath);
+        } catch (IgnoreFileException e) {
+            throw new BuildException(e.getMessage(), e);
+        }
+        Stage target;
+        if (req.target() != null) {
+            target = stages.find(req.target());
+            if (target == null) {
+                throw new BuildException("target stage \"" + req.target() + "\" could not be found");
+            }
+        } else {
+            target = stages.stages().get(stages.stages().size() - 1);
+        }
+        Platform platform = req.platform() != null ? req.platform() : Platform.host();
+        Instant epoch = req.sourceDateEpoch();
+        Instant created = epoch != null ? epoch : Instant.now();
+        StageExpander expander;
+        try {
+            expander = new StageExpander(stages, req.buildArgs(), Platform.host(), platform, target.displayName());
+        } catch (DockerfileSyntaxException e) {
+            throw new BuildException(e.getMessage(), e);
+        }
+
+        try (StoreLock lock = store.lockShared()) {
+            Path scratch = Files.createTempDirectory(store.root().resolve("tmp"), "build-");
+            boolean ok = false;
+            try {
+                ContextFs context = new ContextFs(req.context(), ignore);
+                Run run = new Run(req, stages, expander, context, scratch, platform, created, dfName);
+                List<Stage> order = run.plan(target);
+                for (Stage s : order) {
+                    run.buildStage(s);
+                }
+                StageState st = run.states.get(target.index());
+                BuildResult result = finish(req, st, created, scratch);
+                ok = true;
+                return result;
+            } finally {
+                if (!ok) {
+                    deleteRecursively(scratch);
+                }
+            }
+        }
+    }
+
+    private BuildResult finish(BuildRequest req, StageState st, Instant created, Path scratch)
+            throws IOException, BuildException {
+        ImageConfig config = st.config.withCreated(OciJson.formatTime(created)).withoutUnknownFields();
+        byte[] configJson = OciJson.write(config);
+        Digest configDigest = store.blobs().put(configJson);
+        String configType = req.dockerFormat() ? MediaType.DOCKER_CONFIG : MediaType.OCI_CONFIG;
+        Descriptor configDesc = new Descriptor(configType, configDigest, configJson.length);
+        Manifest manifest = req.dockerFormat()
+                ? Manifest.docker(configDesc, st.layers)
+                : Manifest.oci(configDesc, st.layers, Map.of());
+        byte[] manifestJson = OciJson.write(manifest);
+        Digest manifestDigest = store.blobs().put(manifestJson);
+        Descriptor manifestDesc = new Descriptor(manifest.mediaType(), manifestDigest, manifestJson.length);
+        List<String> tags = new ArrayList<>();
+        for (String t : req.tags()) {
+            ImageReference ref;
+            try {
+                ref = ImageReference.parse(t);
+            } catch (IllegalArgumentException e) {
+                throw new BuildException("invalid tag \"" + t + "\": " + e.getMessage());
+            }
+            if (ref.tag() == null && ref.digest() == null) {
+                ref = ref.withTag(ImageReference.DEFAULT_TAG);
+            }
+            store.images().tag(ref.toString(), manifestDigest);
+            tags.add(ref.toString());
+        }
+        return new BuildResult(manifestDesc, manifest, config, configDigest, tags, List.copyOf(st.tree.all()), scratch);
+    }
+
+    /** One build: the stages' states and what they need. */
+    private final class Run {
+        final BuildRequest req;
+        final Stages stages;
+        final StageExpander expander;
+        final ContextFs context;
+        final Path scratch;
+        final Platform platform;
+        final Instant created;
+        final String dfName;
+        final Map<Integer, StageState> states = new HashMap<>();
+        final Map<String, ImageSource.Image> images = new HashMap<>();
+
+        Run(BuildRequest req, Stages stages, StageExpander expander, ContextFs context, Path scratch, Platform platform,
+                Instant created, String dfName) {
+            this.req = req;
+            this.stages = stages;
+            this.expander = expander;
+            this.context = context;
+            this.scratch = scratch;
+            this.platform = platform;
+            this.created = created;
+            this.dfName = dfName;
+        }
+
+        BuildException error(Instruction ins, String message) {
+            return new BuildException(dfName + ":" + ins.range().startLine() + ": " + ins.source() + ": " + message);
+        }
+
+        /** The stages the target needs, dependencies first; unused stages are never run. */
+        List<Stage> plan(Stage target) throws BuildException {
+            List<Stage> order = new ArrayList<>();
+            visit(target, new LinkedHashSet<>(), new java.util.HashSet<>(), order);
+            return order;
+        }
+
+        private void visit(Stage s, LinkedHashSet<Integer> path, Set<Integer> done, List<Stage> order)
+                throws BuildException {
+            if (done.contains(s.index())) {
+                return;
+            }
+            if (!path.add(s.index())) {
+                StringBuilder cycle = new StringBuilder();
+                for (int i : path) {
+                    cycle.append(stages.stages().get(i).displayName()).append(" -> ");
+                }
+                throw new BuildException("circular dependency between stages: " + cycle + s.displayName());
+            }
+            for (Stage dep : dependencies(s)) {
+                visit(dep, path, done, order);
+            }
+            path.remove(s.index());
+            done.add(s.index());
+            order.add(s);
+        }
+
+        private List<Stage> dependencies(Stage s) throws BuildException {
+            List<Stage> deps = new ArrayList<>();
+            Stage base = baseStage(s);
+            if (base != null) {
+                deps.add(base);
+            }
+            for (Instruction ins : s.instructions()) {
+                if (ins instanceof Instruction.Copy c && !c.from().isEmpty()) {
+                    Stage from = stageRef(c.from(), s);
+                    if (from != null) {
+                        deps.add(from);
+                    }
+                }
+            }
+            return deps;
+        }
+
+        /** The stage a FROM names: only an earlier stage, as in BuildKit. */
+        Stage baseStage(Stage s) throws BuildException {
+            String name;
+            try {
+                name = expander.baseName(s);
+            } catch (DockerfileSyntaxException e) {
+                throw new BuildException(e.getMessage(), e);
+            }
+            Stage base = stages.find(name);
+            if (base != null && base.index() < s.index() && base.name() != null
+                    && base.name().equals(name.toLowerCase(Locale.ROOT))) {
+                return base;
+            }
+            return null;
+        }
+
+        /** A --from value as a stage (by name, or by index of an earlier stage), or null for an image. */
+        Stage stageRef(String from, Stage user) {
+            for (Stage st : stages.stages()) {
+                if (st.name() != null && st.name().equals(from.toLowerCase(Locale.ROOT))) {
+                    return st;
+                }
+            }
+            try {
+                int i = Integer.parseInt(from);
+                if (i >= 0 && i < stages.stages().size()) {
+                    return stages.stages().get(i);
+                }
+            } catch (NumberFormatException e) {
+                // an image reference
+            }
+            return null;
+        }
+
+        void buildStage(Stage s) throws BuildException, IOException {
+            StageState st = new StageState();
+            Stage baseStage = baseStage(s);
+            List<String> baseEnv = null;
+            ExpandedStage parentExpanded = null;
+            String baseName;
+            try {
+                baseName = expander.baseName(s);
+            } catch (DockerfileSyntaxException e) {
+                throw new BuildException(e.getMessage(), e);
+            }
+            List<String> onbuild = List.of();
+            if (baseStage != null) {
+                StageState parent = states.get(baseStage.index());
+                st.config = parent.config;
+                st.layers.addAll(parent.layers);
+                st.tree = parent.tree.copy();
+                st.workdir = parent.workdir;
+                parentExpanded = parent.expanded;
+            } else if (baseName.equalsIgnoreCase("scratch")) {
+                st.config = ImageConfig.forPlatform(platform);
+            } else {
+                ImageSource.Image image = image(baseName, s.from());
+                st.config = image.config().withoutUnknownFields().withCreated(null);
+                st.layers.addAll(image.layers());
+                st.tree = image.tree().copy();
+                baseEnv = st.config.config() == null ? List.of() : st.config.config().env();
+                String wd = st.config.config() == null ? null : st.config.config().workingDir();
+                st.workdir = wd == null ? "" : FileTree.clean(wd);
+                onbuild = st.config.config() == null ? List.of() : st.config.config().onBuild();
+            }
+            ContainerConfig cc = st.config.config() == null ? ContainerConfig.EMPTY : st.config.config();
+            if (cc.env().stream().noneMatch(e -> e.startsWith("PATH="))) {
+                List<String> env = new ArrayList<>(cc.env());
+                env.add(DEFAULT_PATH);
+                cc = cc.withEnv(env);
+                if (baseEnv != null) {
+                    baseEnv = env;
+                }
+            }
+            if (!onbuild.isEmpty()) {
+                cc = cc.withOnBuild(List.of());
+            }
+            st.config = st.config.withConfig(cc);
+            try {
+                st.expanded = expander.expand(s, parentExpanded, baseEnv == null && parentExpanded == null
+                        ? cc.env() : baseEnv);
+            } catch (DockerfileSyntaxException e) {
+                throw new BuildException(e.getMessage(), e);
+            }
+            states.put(s.index(), st);
+            req.progress().accept("[" + s.displayName() + "] FROM " + baseName);
+            if (!onbuild.isEmpty()) {
+                runTriggers(st, s, onbuild);
+            }
+            for (Instruction ins : st.expanded.instructions()) {
+                req.progress().accept("[" + s.displayName() + "] " + ins.source());
+                dispatch(st, s, ins);
+            }
+        }
+
+        private void runTriggers(StageState st, Stage s, List<String> triggers) throws BuildException, IOException {
+            StringBuilder text = new StringBuilder("FROM scratch\n");
+            for (String t : triggers) {
+                text.append(t).append('\n');
+            }
+            Stages parsed;
+            try {
+                parsed = Stages.of(DockerfileParser.parse(dfName + " (ONBUILD of " + s.from().baseName() + ")",
+                        text.toString()));
+            } catch (DockerfileSyntaxException e) {
+                throw new BuildException(e.getMessage(), e);
+            }
+            StageExpander ex = new StageExpander(parsed, req.buildArgs(), Platform.host(), platform, null);
+            ExpandedStage triggered = ex.expand(parsed.stages().get(0), st.expanded, null);
+            for (Instruction ins : triggered.instructions()) {
+                req.progress().accept("[" + s.displayName() + "] ONBUILD " + ins.source());
+                dispatch(st, s, ins);
+            }
+        }
+
+        ImageSource.Image image(String name, Instruction where) throws BuildException, IOException {
+            ImageSource.Image img = images.get(name);
+            if (img == null) {
+                try {
+                    img = new ImageSource(store).load(name);
+                } catch (BuildException e) {
+                    throw error(where, e.getMessage());
+                }
+                images.put(name, img);
+            }
+            return img;
+        }
+
+        private void dispatch(StageState st, Stage s, Instruction ins) throws BuildException, IOException {
+            ContainerConfig cc = st.config.config() == null ? ContainerConfig.EMPTY : st.config.config();
+            if (ins instanceof Instruction.Env e) {
+                List<String> env = new ArrayList<>(cc.env());
+                StringBuilder msg = new StringBuilder("ENV");
+                for (Instruction.KeyValue kv : e.env()) {
+                    addEnv(env, kv.key(), kv.value());
+                    msg.append(' ').append(kv.key()).append('=').append(kv.value());
+                }
+                commit(st, cc.withEnv(env), msg.toString());
+            } else if (ins instanceof Instruction.Label l) {
+                Map<String, String> labels = new TreeMap<>(cc.labels());
+                StringBuilder msg = new StringBuilder("LABEL");
+                for (Instruction.KeyValue kv : l.labels()) {
+                    labels.put(kv.key(), kv.value());
+                    msg.append(' ').append(kv.key()).append('=').append(kv.value());
+                }
+                commit(st, cc.withLabels(labels), msg.toString());
+            } else if (ins instanceof Instruction.Arg a) {
+                List<String> parts = new ArrayList<>();
+                for (Instruction.ArgDefinition d : a.args()) {
+                    parts.add(d.value() == null ? d.key() : d.key() + "=" + d.value());
+                }
+                commit(st, cc, "ARG " + String.join(" ", parts));
+            } else if (ins instanceof Instruction.Maintainer m) {
+                st.config = st.config.withAuthor(m.maintainer());
+                commit(st, cc, "MAINTAINER " + m.maintainer());
+            } else if (ins instanceof Instruction.Workdir w) {
+                workdir(st, cc, w);
+            } else if (ins instanceof Instruction.User u) {
+                commit(st, cc.withUser(u.user()), "USER " + u.user());
+            } else if (ins instanceof Instruction.Expose e) {
+                Set<String> ports = new TreeSet<>(cc.exposedPorts());
+                List<String> added = new ArrayList<>();
+                for (String p : e.ports()) {
+                    String port = normalizePort(ins, p);
+                    ports.add(port);
+                    added.add(port);
+                }
+                commit(st, cc.withExposedPorts(ports), "EXPOSE " + goList(added));
+            } else if (ins instanceof Instruction.Volume v) {
+                Set<String> vols = new TreeSet<>(cc.volumes());
+                vols.addAll(v.volumes());
+                commit(st, cc.withVolumes(vols), "VOLUME " + goList(v.volumes()));
+            } else if (ins instanceof Instruction.StopSignal sig) {
+                String bad = Signals.check(sig.signal());
+                if (bad != null) {
+                    throw error(ins, bad);
+                }
+                commit(st, cc.withStopSignal(sig.signal()), "STOPSIGNAL " + sig.signal());
+            } else if (ins instanceof Instruction.Shell sh) {
+                commit(st, cc.withShell(sh.shell()), "SHELL " + goList(sh.shell()));
+            } else if (ins instanceof Instruction.Cmd c) {
+                List<String> args = c.command().prependShell() ? withShell(cc, c.command().args()) : c.command().args();
+                st.cmdSet = true;
+                commit(st, cc.withCmd(args).withArgsEscaped(true), "CMD " + goQuotedList(args));
+            } else if (ins instanceof Instruction.Entrypoint e) {
+                List<String> args = e.command().prependShell() ? withShell(cc, e.command().args())
+                        : e.command().args();
+                ContainerConfig next = cc.withEntrypoint(args);
+                if (!st.cmdSet) {
+                    next = next.withCmd(null);
+                }
+                commit(st, next, "ENTRYPOINT " + goQuotedList(args));
+            } else if (ins instanceof Instruction.Healthcheck h) {
+                Healthcheck hc = new Healthcheck(h.test(), h.interval(), h.timeout(), h.startPeriod(),
+                        h.startInterval(), h.retries());
+                commit(st, cc.withHealthcheck(hc), "HEALTHCHECK " + healthcheckString(hc));
+            } else if (ins instanceof Instruction.Onbuild o) {
+                List<String> triggers = new ArrayList<>(cc.onBuild());
+                triggers.add(o.expression());
+                st.config = st.config.withConfig(cc.withOnBuild(triggers));
+            } else if (ins instanceof Instruction.Copy c) {
+                copy(st, s, ins, c.sources(), c.contents(), c.destination(), c.from(), c.chown(), c.chmod(),
+                        c.link(), c.parents(), c.excludes(), false, false, List.of(), c.sources());
+            } else if (ins instanceof Instruction.Add a) {
+                List<String> paths = new ArrayList<>();
+                List<CopyExecutor.Content> downloads = new ArrayList<>();
+                for (String src : a.sources()) {
+                    if (UrlSource.isUrl(src)) {
+                        try {
+                            downloads.add(UrlSource.download(src, a.checksum(), scratch));
+                        } catch (BuildException e) {
+                            throw error(ins, e.getMessage());
+                        }
+                    } else if (src.startsWith("git@") || src.endsWith(".git") && src.contains("://")) {
+                        throw error(ins, "ADD of a git repository is not supported yet");
+                    } else {
+                        if (!a.checksum().isEmpty()) {
+                            throw error(ins, "checksum can't be specified for non-HTTP(S) sources");
+                        }
+                        paths.add(src);
+                    }
+                }
+                copy(st, s, ins, paths, a.contents(), a.destination(), "", a.chown(), a.chmod(), a.link(),
+                        false, a.excludes(), true, a.unpack() == null || a.unpack(), downloads, a.sources());
+            } else if (ins instanceof Instruction.Run) {
+                throw error(ins, "RUN is not supported yet: jbuild cannot run commands until its container "
+                        + "executor lands; this Dockerfile needs a builder that can");
+            } else {
+                throw error(ins, "unsupported instruction " + ins.name());
+            }
+        }
+
+        private void commit(StageState st, ContainerConfig cc, String createdBy) {
+            st.config = st.config.withConfig(cc).appendHistory(
+                    new History(OciJson.formatTime(created), createdBy, null, HISTORY_COMMENT, true));
+        }
+
+        private void workdir(StageState st, ContainerConfig cc, Instruction.Workdir w) throws BuildException, IOException {
+            String wd = w.path();
+            String abs = wd.startsWith("/") ? FileTree.clean(wd) : FileTree.clean(FileTree.join(st.workdir, wd));
+            st.workdir = abs;
+            ContainerConfig next = cc.withWorkingDir("/" + abs);
+            boolean withLayer = false;
+            if (!abs.isEmpty()) {
+                Users.Ids owner = cc.user() == null ? new Users.Ids(0, 0) : resolveUser(w, cc.user(), st.tree);
+                String target = st.tree.resolve(abs, true);
+                List<LayerEntry> created = new ArrayList<>();
+                String dir = "";
+                for (String part : FileTree.split(target)) {
+                    dir = FileTree.join(dir, part);
+                    LayerEntry e = st.tree.get(dir);
+                    if (e == null) {
+                        created.add(LayerEntry.directory(dir, 0755, owner.uid(), owner.gid(), this.created));
+                    } else if (e.type() != LayerEntry.Type.DIRECTORY) {
+                        throw error(w, "cannot create directory /" + dir + ": a file is in the way");
+                    }
+                }
+                if (!created.isEmpty()) {
+                    List<LayerEntry> entries = new ArrayList<>();
+                    String first = FileTree.parent(created.get(0).path());
+                    for (String p = first; !p.isEmpty(); p = FileTree.parent(p)) {
+                        entries.add(st.tree.get(p));
+                    }
+                    entries.addAll(created);
+                    writeLayer(st, entries);
+                    withLayer = true;
+                }
+            }
+            st.config = st.config.withConfig(next).appendHistory(new History(OciJson.formatTime(created),
+                    "WORKDIR /" + abs, null, HISTORY_COMMENT, !withLayer));
+        }
+
+        private Users.Ids resolveUser(Instruction ins, String user, FileTree tree) throws BuildException {
+            try {
+                return Users.resolve(user, tree);
+            } catch (BuildException e) {
+                throw error(ins, e.getMessage());
+            }
+        }
+
+        private void copy(StageState st, Stage s, Instruction ins, List<String> sources,
+                List<Instruction.SourceContent> contents, String dest, String from, String chown, String chmod,
+                boolean link, boolean parents, List<String> excludes, boolean add, boolean unpack,
+                List<CopyExecutor.Content> downloads, List<String> declaredSources) throws BuildException, IOException {
+            SourceFs fs = context;
+            if (!from.isEmpty()) {
+                Stage fromStage = stageRef(from, s);
+                if (fromStage != null) {
+                    if (fromStage.index() == s.index()) {
+                        throw error(ins, "circular dependency: stage " + s.displayName() + " copies from itself");
+                    }
+                    StageState fst = states.get(fromStage.index());
+                    fs = new TreeFs(fst.tree, "stage " + fromStage.displayName());
+                } else {
+                    ImageSource.Image img = image(from, ins);
+                    fs = new TreeFs(img.tree(), "image " + from);
+                }
+            }
+            Users.Ids owner = chown.isEmpty() ? null : resolveUser(ins, chown, st.tree);
+            Integer mode = null;
+            if (!chmod.isEmpty()) {
+                if (!chmod.matches("[0-7]{1,4}")) {
+                    throw error(ins, "invalid --chmod=" + chmod + ": give an octal mode such as 0755");
+                }
+                mode = Integer.parseInt(chmod, 8);
+            }
+            PatternMatcher ex = null;
+            if (!excludes.isEmpty()) {
+                try {
+                    ex = PatternMatcher.compile(excludes);
+                } catch (IgnoreFileException e) {
+                    throw error(ins, "invalid --exclude: " + e.getMessage());
+                }
+            }
+            List<CopyExecutor.Content> inline = new ArrayList<>(downloads);
+            for (Instruction.SourceContent c : contents) {
+                inline.add(CopyExecutor.Content.heredoc(c.path(), c.data(), created));
+            }
+            CopyExecutor.Spec spec = new CopyExecutor.Spec(sources, inline, dest, st.workdir, fs, owner, mode, parents,
+                    link, ex, add, unpack, created);
+            List<LayerEntry> entries;
+            try {
+                entries = new CopyExecutor(st.tree, scratch).run(spec);
+            } catch (BuildException e) {
+                throw error(ins, e.getMessage());
+            }
+            writeLayer(st, entries);
+            StringBuilder msg = new StringBuilder(add ? "ADD" : "COPY");
+            if (parents) {
+                msg.append(" --parents");
+            }
+            if (!chown.isEmpty()) {
+                msg.append(" --chown=").append(chown);
+            }
+            if (!chmod.isEmpty()) {
+                msg.append(" --chmod=").append(chmod);
+            }
+            for (String src : declaredSources) {
+                msg.append(' ').append(src);
+            }
+            for (Instruction.SourceContent c : contents) {
+                msg.append(" <<").append(c.path());
+            }
+            msg.append(' ').append(dest).append(" # buildkit");
+            st.config = st.config.appendHistory(new History(OciJson.formatTime(created), msg.toString(), null,
+                    HISTORY_COMMENT, false));
+        }
+
+        private void writeLayer(StageState st, List<LayerEntry> entries) throws IOException {
+            Layer layer = LayerWriter.write(store.blobs(), entries, req.compression(), req.sourceDateEpoch(),
+                    req.dockerFormat());
+            st.layers.add(layer.descriptor());
+            RootFs rootfs = st.config.rootfs() == null ? RootFs.layers(List.of()) : st.config.rootfs();
+            st.config = st.config.withRootFs(rootfs.append(layer.diffId()));
+            st.tree.apply(entries);
+        }
+    }
+
+    static void addEnv(List<String> env, String key, String value) {
+        for (int i = 0; i < env.size(); i++) {
+            String e = env.get(i);
+            if (e.equals(key) || e.startsWith(key + "=")) {
+                env.set(i, key + "=" + value);
+                return;
+            }
+        }
+        env.add(key + "=" + value);
+    }
+
+    static List<String> withShell(ContainerConfig cc, List<String> args) {
+        List<String> shell = new ArrayList<>(cc.shell().isEmpty() ? List.of("/bin/sh", "-c") : cc.shell());
+        shell.add(String.join(" ", args));
+        return shell;
+    }
+
+    /** BuildKit's port specs: "80" is "80/tcp"; ranges and protocols kept. */
+    String normalizePort(Instruction ins, String p) throws BuildException {
+        String port = p;
+        String proto = "tcp";
+        int slash = p.indexOf('/');
+        if (slash >= 0) {
+            port = p.substring(0, slash);
+            proto = p.substring(slash + 1).toLowerCase(Locale.ROOT);
+        }
+        if (!port.matches("\\d+(-\\d+)?") || !Set.of("tcp", "udp", "sctp").contains(proto)) {
+            throw new BuildException(ins.source() + ": invalid port \"" + p + "\"");
+        }
+        return port + "/" + proto;
+    }
+
+    /** Go's %v of a []string: [a b]. */
+    static String goList(List<String> items) {
+        return "[" + String.join(" ", items) + "]";
+    }
+
+    /** Go's %q of a []string: ["a" "b"]. */
+    static String goQuotedList(List<String> items) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < items.size(); i++) {
+            if (i > 0) {
+                sb.append(' ');
+            }
+            sb.append(GoQuote.quote(items.get(i)));
+        }
+        return sb.append(']').toString();
+    }
+
+    /** Go's %+v of the health check struct, as BuildKit writes it into the history. */
+    static String healthcheckString(Healthcheck h) {
+        return "{Test:" + goList(h.test()) + " Interval:" + goDuration(h.interval()) + " Timeout:"
+                + goDuration(h.timeout()) + " StartPeriod:" + goDuration(h.startPeriod()) + " StartInterval:"
+                + goDuration(h.startInterval()) + " Retries:" + h.retries() + "}";
+    }
+
+    /** Go's time.Duration.String(). */
+    static String goDuration(Duration d) {
+        long n = d.toNanos();
+        if (n == 0) {
+            return "0s";
+        }
+        StringBuilder sb = new StringBuilder();
+        if (n < 0) {
+            sb.append('-');
+            n = -n;
+        }
+        if (n < 1_000_000_000L) {
+            if (n < 1_000) {
+                return sb.append(n).append("ns").toString();
+            }
+            if (n < 1_000_000) {
+                return sb.append(trimFraction(n, 1_000)).append("µs").toString();
+            }
+            return sb.append(trimFraction(n, 1_000_000)).append("ms").toString();
+        }
+        long h = n / 3_600_000_000_000L;
+        n -= h * 3_600_000_000_000L;
+        long m = n / 60_000_000_000L;
+        n -= m * 60_000_000_000L;
+        if (h > 0) {
+            sb.append(h).append('h');
+        }
+        if (h > 0 || m > 0) {
+            sb.append(m).append('m');
+        }
+        return sb.append(trimFraction(n, 1_000_000_000L)).append('s').toString();
+    }
+
+    private static String trimFraction(long n, long unit) {
+        long whole = n / unit;
+        long frac = n % unit;
+        if (frac == 0) {
+            return Long.toString(whole);
+        }
+        String f = String.format("%0" + Long.toString(unit).length() + "d", frac).substring(1);
+        f = f.replaceAll("0+$", "");
+        return whole + "." + f;
+    }
+
+    static void deleteRecursively(Path dir) {
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // a leftover scratch directory is removed by the store's tmp cleanup
+        }
+    }
+}

@@ -1,0 +1,225 @@
+package dev.jbuild.core.build;
+
+import dev.jbuild.core.context.PatternMatcher;
+import dev.jbuild.store.LayerEntry;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The build context directory as COPY and ADD see it: paths that .dockerignore excludes do not
+ * exist, and no path or symlink may lead outside the context. Files are owned by root in the image.
+ */
+final class ContextFs implements SourceFs {
+    private final Path root;
+    private final PatternMatcher ignore;
+
+    ContextFs(Path root, PatternMatcher ignore) throws IOException {
+        this.root = root.toRealPath();
+        this.ignore = ignore;
+    }
+
+    Path root() {
+        return root;
+    }
+
+    @Override
+    public String describe() {
+        return "the build context";
+    }
+
+    @Override
+    public boolean keepsOwners() {
+        return false;
+    }
+
+    @Override
+    public String resolve(String path) throws BuildException {
+        return resolve(path, true);
+    }
+
+    /** Follows symlinks component by component inside the context; an escape is an error naming the link. */
+    private String resolve(String path, boolean followLast) throws BuildException {
+        List<String> done = new ArrayList<>();
+        List<String> todo = new ArrayList<>(List.of(FileTree.split(path)));
+        int links = 0;
+        while (!todo.isEmpty()) {
+            String part = todo.remove(0);
+            if (part.isEmpty() || part.equals(".")) {
+                continue;
+            }
+            if (part.equals("..")) {
+                if (done.isEmpty()) {
+                    throw new BuildException("\"" + path + "\" points outside the build context");
+                }
+                done.remove(done.size() - 1);
+                continue;
+            }
+            done.add(part);
+            String rel = String.join("/", done);
+            Path p = root.resolve(rel);
+            boolean last = todo.isEmpty();
+            if (Files.isSymbolicLink(p) && (!last || followLast)) {
+                if (++links > 255) {
+                    throw new BuildException("\"" + path + "\": too many levels of symbolic links");
+                }
+                String target;
+                try {
+                    target = Files.readSymbolicLink(p).toString();
+                } catch (IOException e) {
+                    throw new BuildException("\"" + rel + "\": cannot read symlink: " + e.getMessage());
+                }
+                done.remove(done.size() - 1);
+                if (target.startsWith("/")) {
+                    Path abs = Path.of(target).normalize();
+                    if (!abs.startsWith(root)) {
+                        throw new BuildException("\"" + rel + "\" is a symlink to " + target
+                                + ", which is outside the build context");
+                    }
+                    done.clear();
+                    target = root.relativize(abs).toString();
+                }
+                List<String> next = new ArrayList<>(List.of(FileTree.split(target)));
+                if (escapes(done, next)) {
+                    throw new BuildException("\"" + rel + "\" is a symlink to " + target
+                            + ", which is outside the build context");
+                }
+                next.addAll(todo);
+                todo = next;
+            }
+        }
+        return String.join("/", done);
+    }
+
+    private static boolean escapes(List<String> base, List<String> parts) {
+        int depth = base.size();
+        for (String p : parts) {
+            if (p.equals("..")) {
+                if (--depth < 0) {
+                    return true;
+                }
+            } else if (!p.isEmpty() && !p.equals(".")) {
+                depth++;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public Stat stat(String path, boolean followLast) throws BuildException {
+        String rel = resolve(path, followLast);
+        if (!rel.isEmpty() && ignore.matches(rel)) {
+            return null;
+        }
+        return rel.isEmpty() ? rootStat() : (entry(rel) == null ? null : Stat.of(entry(rel)));
+    }
+
+    private Stat rootStat() throws BuildException {
+        try {
+            PosixFileAttributes a = Files.readAttributes(root, PosixFileAttributes.class);
+            int mode = ((Integer) Files.getAttribute(root, "unix:mode")) & 07777;
+            return new Stat(LayerEntry.Type.DIRECTORY, mode, 0, 0, a.lastModifiedTime().toInstant(), 0, null, null);
+        } catch (IOException e) {
+            throw new BuildException("the build context " + root + ": cannot read: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public List<String> list(String dir) throws BuildException {
+        String rel = resolve(dir, true);
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(root.resolve(rel))) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (!ignore.matches(FileTree.join(rel, name))) {
+                    names.add(name);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw new BuildException("\"" + dir + "\": cannot list: " + e.getMessage());
+        }
+        names.sort(null);
+        return names;
+    }
+
+    @Override
+    public List<LayerEntry> walk(String dir) throws BuildException {
+        String rel = resolve(dir, true);
+        List<LayerEntry> out = new ArrayList<>();
+        walk(rel, out);
+        return out;
+    }
+
+    private void walk(String dir, List<LayerEntry> out) throws BuildException {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(root.resolve(dir))) {
+            for (Path p : ds) {
+                names.add(p.getFileName().toString());
+            }
+        } catch (IOException e) {
+            throw new BuildException("\"" + dir + "\": cannot list: " + e.getMessage());
+        }
+        names.sort(null);
+        for (String name : names) {
+            String rel = FileTree.join(dir, name);
+            boolean excluded = ignore.matches(rel);
+            LayerEntry e = entry(rel);
+            if (e == null) {
+                continue;
+            }
+            if (!excluded) {
+                out.add(e);
+            }
+            if (e.type() == LayerEntry.Type.DIRECTORY && (!excluded || ignore.mayReincludeBelow(rel))) {
+                walk(rel, out);
+            }
+        }
+    }
+
+    /** The entry for a context path, not following a final symlink; null when missing or of a kind not copied. */
+    private LayerEntry entry(String rel) throws BuildException {
+        Path p = root.resolve(rel);
+        PosixFileAttributes a;
+        int mode;
+        try {
+            a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            mode = ((Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS)) & 07777;
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            throw new BuildException("\"" + rel + "\": cannot read: " + e.getMessage());
+        }
+        Instant mtime = a.lastModifiedTime().toInstant();
+        String path = rel;
+        if (a.isDirectory()) {
+            return raw(path, LayerEntry.Type.DIRECTORY, mode, mtime, 0, null, null);
+        }
+        if (a.isSymbolicLink()) {
+            try {
+                return raw(path, LayerEntry.Type.SYMLINK, 0777, mtime, 0, Files.readSymbolicLink(p).toString(), null);
+            } catch (IOException e) {
+                throw new BuildException("\"" + rel + "\": cannot read symlink: " + e.getMessage());
+            }
+        }
+        if (a.isRegularFile()) {
+            long size = ((BasicFileAttributes) a).size();
+            return raw(path, LayerEntry.Type.FILE, mode, mtime, size, null, () -> Files.newInputStream(p));
+        }
+        return null; // sockets, fifos and devices in a context are not copied, as with docker
+    }
+
+    private static LayerEntry raw(String path, LayerEntry.Type type, int mode, Instant mtime, long size, String link,
+            LayerEntry.ContentSource content) {
+        return new LayerEntry(path, type, mode, 0, 0, mtime, size, link, content, 0, 0, java.util.Map.of());
+    }
+}

@@ -1,0 +1,322 @@
+package dev.jbuild.core.build;
+
+import dev.jbuild.core.context.PatternMatcher;
+import dev.jbuild.store.LayerEntry;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.CompressorException;
+import org.apache.commons.compress.compressors.CompressorStreamFactory;
+
+/**
+ * COPY and ADD with Docker's path rules: a destination ending in '/' (or several sources) is a
+ * directory; a source directory copies its contents; missing parents are created; wildcards match
+ * per path segment; ADD unpacks local tar archives (plain, gzip, bzip2, xz, zstd). Produces the
+ * entries of the step's layer (with their parent directories, as a layer diff has them).
+ */
+final class CopyExecutor {
+    /** One COPY/ADD, its values already expanded. */
+    record Spec(List<String> sources, List<Content> contents, String destination, String workdir, SourceFs from,
+            Users.Ids chown, Integer chmod, boolean parents, boolean link, PatternMatcher excludes, boolean add,
+            boolean unpack, Instant created) {}
+
+    /** A source that is not a path: a heredoc, or a downloaded URL. */
+    record Content(String name, LayerEntry.ContentSource data, long size, int mode, Instant mtime) {
+        static Content heredoc(String name, String data, Instant created) {
+            byte[] bytes = data.getBytes(StandardCharsets.UTF_8);
+            return new Content(name, () -> new java.io.ByteArrayInputStream(bytes), bytes.length, 0644, created);
+        }
+    }
+
+    private final FileTree tree;
+    private final Path scratch;
+    private final Map<String, LayerEntry> out = new TreeMap<>();
+
+    /** @param scratch a directory for files unpacked from archives, alive until the layer is written */
+    CopyExecutor(FileTree tree, Path scratch) {
+        this.tree = tree;
+        this.scratch = scratch;
+    }
+
+    List<LayerEntry> run(Spec spec) throws BuildException {
+        String destRaw = spec.destination();
+        String destAbs = destRaw.startsWith("/") ? destRaw : FileTree.join(spec.workdir(), destRaw);
+        boolean destSlash = destRaw.endsWith("/") || destRaw.equals(".") || destRaw.endsWith("/.")
+                || destRaw.equals("..") || destRaw.endsWith("/..");
+        String dest = spec.link() ? FileTree.clean(destAbs) : resolveDest(FileTree.clean(destAbs));
+        int declared = spec.sources().size() + spec.contents().size();
+        if (declared > 1 && !destSlash) {
+            throw new BuildException("When using " + (spec.add() ? "ADD" : "COPY")
+                    + " with more than one source file, the destination must be a directory and end with a /");
+        }
+        List<String> matched = new ArrayList<>();
+        pivots.clear();
+        for (String source : spec.sources()) {
+            List<String> found = expand(source, spec.from());
+            int pivot = source.indexOf("/./");
+            String prefix = pivot < 0 ? "" : FileTree.clean(source.substring(0, pivot));
+            for (String f : found) {
+                pivots.put(f, prefix);
+            }
+            matched.addAll(found);
+        }
+        boolean destIsDir = destSlash || matched.size() + spec.contents().size() > 1
+                || (!spec.link() && tree.isDirectory(dest));
+        for (String src : matched) {
+            SourceFs.Stat st = spec.from().stat(src, true);
+            if (st == null) {
+                throw new BuildException("\"" + src + "\": not found in " + spec.from().describe());
+            }
+            if (st.isDirectory()) {
+                String target = spec.parents() ? FileTree.join(dest, parentsPath(src)) : dest;
+                copyDirectory(spec, src, st, target);
+            } else if (spec.add() && spec.unpack() && st.type() == LayerEntry.Type.FILE && isArchive(st)) {
+                unpack(spec, src, st, dest);
+            } else {
+                String target = destIsDir
+                        ? FileTree.join(dest, spec.parents() ? parentsPath(src) : FileTree.baseName(src))
+                        : dest;
+                emit(spec, target, st, spec.from().keepsOwners());
+            }
+        }
+        for (Content c : spec.contents()) {
+            String target = destIsDir ? FileTree.join(dest, c.name()) : dest;
+            SourceFs.Stat st = new SourceFs.Stat(LayerEntry.Type.FILE, c.mode(), 0, 0, c.mtime(), c.size(), null,
+                    c.data());
+            emit(spec, target, st, false);
+        }
+        return layerEntries();
+    }
+
+    /** Follows symlinks of the destination inside the image, as the copy would land there. */
+    private String resolveDest(String dest) throws BuildException {
+        try {
+            return tree.resolve(dest, true);
+        } catch (IllegalStateException e) {
+            throw new BuildException("destination /" + dest + ": " + e.getMessage());
+        }
+    }
+
+    /** A source with wildcards to the paths it matches (possibly none, as BuildKit allows); a plain path to itself. */
+    private List<String> expand(String source, SourceFs fs) throws BuildException {
+        String[] parts = FileTree.split(source);
+        int depth = 0;
+        for (String p : parts) {
+            if (p.equals("..")) {
+                if (--depth < 0) {
+                    throw new BuildException("\"" + source + "\": points outside " + fs.describe());
+                }
+            } else if (!p.isEmpty() && !p.equals(".")) {
+                depth++;
+            }
+        }
+        String clean = FileTree.clean(source);
+        if (!Glob.hasMeta(clean)) {
+            if (fs.stat(clean, true) == null) {
+                throw new BuildException("\"" + (clean.isEmpty() ? "." : clean) + "\": not found in " + fs.describe());
+            }
+            return List.of(clean);
+        }
+        List<String> found = new ArrayList<>();
+        try {
+            glob(fs, "", FileTree.split(clean), 0, found);
+        } catch (IllegalArgumentException e) {
+            throw new BuildException("\"" + source + "\": invalid wildcard: " + e.getMessage());
+        }
+        return found;
+    }
+
+    private static void glob(SourceFs fs, String dir, String[] parts, int i, List<String> found) throws BuildException {
+        if (i == parts.length) {
+            found.add(dir);
+            return;
+        }
+        String part = parts[i];
+        if (!Glob.hasMeta(part)) {
+            String next = FileTree.join(dir, part);
+            if (fs.stat(next, i < parts.length - 1) != null) {
+                glob(fs, next, parts, i + 1, found);
+            }
+            return;
+        }
+        SourceFs.Stat st = fs.stat(dir, true);
+        if (st == null || !st.isDirectory()) {
+            return;
+        }
+        for (String name : fs.list(dir)) {
+            if (Glob.matches(part, name)) {
+                glob(fs, FileTree.join(dir, name), parts, i + 1, found);
+            }
+        }
+    }
+
+    private final Map<String, String> pivots = new java.util.HashMap<>();
+
+    /** {@code --parents}: the source path kept below the destination, from a "/./" pivot when there is one. */
+    private String parentsPath(String src) {
+        String prefix = pivots.getOrDefault(src, "");
+        if (!prefix.isEmpty() && src.startsWith(prefix + "/")) {
+            return src.substring(prefix.length() + 1);
+        }
+        return src;
+    }
+
+    private void copyDirectory(Spec spec, String src, SourceFs.Stat st, String target) throws BuildException {
+        if (!target.isEmpty()) {
+            LayerEntry existing = spec.link() ? null : tree.get(target);
+            if (existing == null || existing.type() != LayerEntry.Type.DIRECTORY) {
+                emit(spec, target, st, spec.from().keepsOwners());
+            }
+        }
+        String base = spec.from().resolve(src);
+        String prefix = base.isEmpty() ? "" : base + "/";
+        for (LayerEntry e : spec.from().walk(src)) {
+            String rel = e.path().substring(prefix.length());
+            if (spec.excludes() != null && spec.excludes().matches(rel)) {
+                continue;
+            }
+            emit(spec, FileTree.join(target, rel), SourceFs.Stat.of(e), spec.from().keepsOwners());
+        }
+    }
+
+    private void emit(Spec spec, String target, SourceFs.Stat st, boolean keepOwner) throws BuildException {
+        if (target.isEmpty()) {
+            return; // the root directory itself is never replaced
+        }
+        long uid = spec.chown() != null ? spec.chown().uid() : keepOwner ? st.uid() : 0;
+        long gid = spec.chown() != null ? spec.chown().gid() : keepOwner ? st.gid() : 0;
+        int mode = spec.chmod() != null && st.type() != LayerEntry.Type.SYMLINK ? spec.chmod() : st.mode();
+        ensureParents(spec, FileTree.parent(target));
+        LayerEntry existing = out.containsKey(target) ? out.get(target) : spec.link() ? null : tree.get(target);
+        if (existing != null && existing.type() == LayerEntry.Type.DIRECTORY && !st.isDirectory()) {
+            throw new BuildException("cannot replace directory /" + target + " with a file");
+        }
+        out.put(target, st.at(target, uid, gid, mode));
+    }
+
+    private void ensureParents(Spec spec, String dir) throws BuildException {
+        if (dir.isEmpty() || out.containsKey(dir)) {
+            return;
+        }
+        LayerEntry existing = spec.link() ? null : tree.get(dir);
+        if (existing != null) {
+            if (existing.type() != LayerEntry.Type.DIRECTORY) {
+                throw new BuildException("cannot copy to /" + dir + ": it is not a directory");
+            }
+            return;
+        }
+        ensureParents(spec, FileTree.parent(dir));
+        long uid = spec.chown() != null ? spec.chown().uid() : 0;
+        long gid = spec.chown() != null ? spec.chown().gid() : 0;
+        out.put(dir, LayerEntry.directory(dir, 0755, uid, gid, spec.created()));
+    }
+
+    /** The new entries and, as a layer diff carries them, every parent directory with its current metadata. */
+    private List<LayerEntry> layerEntries() {
+        Map<String, LayerEntry> all = new TreeMap<>(out);
+        for (String path : out.keySet()) {
+            for (String p = FileTree.parent(path); !p.isEmpty(); p = FileTree.parent(p)) {
+                if (!all.containsKey(p)) {
+                    LayerEntry existing = tree.get(p);
+                    if (existing != null) {
+                        all.put(p, existing);
+                    }
+                }
+            }
+        }
+        return new ArrayList<>(all.values());
+    }
+
+    private static boolean isArchive(SourceFs.Stat st) throws BuildException {
+        try (InputStream in = tarStream(st)) {
+            return in != null;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The tar stream of an archive (decompressed), or null when the file is not a tar archive. */
+    private static InputStream tarStream(SourceFs.Stat st) throws IOException {
+        InputStream raw = new BufferedInputStream(st.content().open());
+        InputStream in = raw;
+        try {
+            raw.mark(16);
+            String type = CompressorStreamFactory.detect(raw);
+            raw.reset();
+            in = new BufferedInputStream(new CompressorStreamFactory().createCompressorInputStream(type, raw));
+        } catch (CompressorException notCompressed) {
+            in = raw;
+        }
+        in.mark(1024);
+        byte[] header = in.readNBytes(512);
+        in.reset();
+        if (header.length < 512 || !TarArchiveInputStream.matches(header, header.length)) {
+            in.close();
+            return null;
+        }
+        return in;
+    }
+
+    private void unpack(Spec spec, String src, SourceFs.Stat st, String dest) throws BuildException {
+        Path dir;
+        try {
+            dir = Files.createTempDirectory(scratch, "add-");
+        } catch (IOException e) {
+            throw new BuildException("cannot create a scratch directory: " + e.getMessage());
+        }
+        try (InputStream in = tarStream(st); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+            TarArchiveEntry e;
+            int n = 0;
+            while ((e = tar.getNextEntry()) != null) {
+                String name = e.getName();
+                String[] parts = FileTree.split(name);
+                for (String p : parts) {
+                    if (p.equals("..")) {
+                        throw new BuildException("\"" + src + "\": archive entry \"" + name
+                                + "\" points outside the destination");
+                    }
+                }
+                String rel = FileTree.clean(name);
+                if (rel.isEmpty()) {
+                    continue;
+                }
+                String target = FileTree.join(dest, rel);
+                int mode = e.getMode() & 07777;
+                Instant mtime = e.getModTime().toInstant();
+                SourceFs.Stat es;
+                if (e.isDirectory()) {
+                    es = new SourceFs.Stat(LayerEntry.Type.DIRECTORY, mode, e.getLongUserId(), e.getLongGroupId(),
+                            mtime, 0, null, null);
+                } else if (e.isSymbolicLink()) {
+                    es = new SourceFs.Stat(LayerEntry.Type.SYMLINK, 0777, e.getLongUserId(), e.getLongGroupId(),
+                            mtime, 0, e.getLinkName(), null);
+                } else if (e.isLink()) {
+                    String linkRel = FileTree.clean(e.getLinkName());
+                    es = new SourceFs.Stat(LayerEntry.Type.HARDLINK, mode, e.getLongUserId(), e.getLongGroupId(),
+                            mtime, 0, FileTree.join(dest, linkRel), null);
+                } else if (e.isFile()) {
+                    Path f = dir.resolve("f" + (n++));
+                    Files.copy(tar, f);
+                    long size = Files.size(f);
+                    es = new SourceFs.Stat(LayerEntry.Type.FILE, mode, e.getLongUserId(), e.getLongGroupId(), mtime,
+                            size, null, () -> Files.newInputStream(f));
+                } else {
+                    continue; // devices and fifos in an archive are not created by ADD
+                }
+                emit(spec, target, es, true);
+            }
+        } catch (IOException e) {
+            throw new BuildException("\"" + src + "\": cannot unpack: " + e.getMessage());
+        }
+    }
+}

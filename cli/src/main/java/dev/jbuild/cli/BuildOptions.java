@@ -1,0 +1,47 @@
+package dev.jbuild.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The options of a build, shared by {@code jbuild build} and the bare {@code jbuild -t NAME CONTEXT}. */
+final class BuildOptions {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "CONTEXT", description = "The build context directory.")
+    Path context;
+
+    @Option(names = {"-t", "--tag"}, paramLabel = "NAME[:TAG]", description = "Tag the image in the local store (repeatable).")
+    List<String> tags = new ArrayList<>();
+
+    @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "The Dockerfile (default: CONTEXT/Dockerfile).")
+    Path file;
+
+    @Option(names = "--build-arg", paramLabel = "KEY[=VALUE]",
+            description = "A build arg; KEY alone takes the value of the environment variable (repeatable).")
+    List<String> buildArgs = new ArrayList<>();
+
+    @Option(names = "--target", paramLabel = "STAGE", description = "Build this stage instead of the last.")
+    String target;
+
+    @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", description = "The target platform (default: this machine's).")
+    String platform;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "type=TYPE[,dest=PATH]",
+            description = "Also export the result: type=oci|docker|local|tar with dest=PATH (repeatable).")
+    List<String> outputs = new ArrayList<>();
+
+    @Option(names = "--compression", paramLabel = "gzip|zstd|none", defaultValue = "gzip",
+            description = "Layer compression (default: gzip).")
+    String compression;
+
+    @Option(names = "--format", paramLabel = "oci|docker", defaultValue = "oci",
+            description = "Image media types: OCI (default) or Docker schema 2.")
+    String format;
+
+    @Option(names = {"-q", "--quiet"}, description = "Print only the image id.")
+    boolean quiet;
+
+    @Option(names = "--iidfile", paramLabel = "FILE", description = "Write the image id to FILE.")
+    Path iidfile;
+}

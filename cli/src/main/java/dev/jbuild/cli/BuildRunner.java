@@ -1,0 +1,128 @@
+package dev.jbuild.cli;
+
+import dev.jbuild.core.build.BuildException;
+import dev.jbuild.core.build.BuildRequest;
+import dev.jbuild.core.build.BuildResult;
+import dev.jbuild.core.build.Builder;
+import dev.jbuild.core.output.Exporter;
+import dev.jbuild.core.output.OutputSpec;
+import dev.jbuild.oci.Platform;
+import dev.jbuild.store.Compression;
+import dev.jbuild.store.Store;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Runs a build from {@link BuildOptions}: progress on stderr, the image id on stdout with -q. */
+final class BuildRunner {
+    private BuildRunner() {}
+
+    static int run(BuildOptions o, StoreOptions storeOptions, PrintWriter out, PrintWriter err) {
+        Map<String, String> args = new LinkedHashMap<>();
+        for (String a : o.buildArgs) {
+            int eq = a.indexOf('=');
+            if (eq < 0) {
+                String v = System.getenv(a);
+                if (v != null) {
+                    args.put(a, v);
+                }
+            } else {
+                args.put(a.substring(0, eq), a.substring(eq + 1));
+            }
+        }
+        Compression compression;
+        try {
+            compression = Compression.valueOf(o.compression.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            err.println("jbuild: --compression must be gzip, zstd or none, not \"" + o.compression + "\"");
+            return 2;
+        }
+        if (!o.format.equals("oci") && !o.format.equals("docker")) {
+            err.println("jbuild: --format must be oci or docker, not \"" + o.format + "\"");
+            return 2;
+        }
+        Platform platform;
+        try {
+            platform = o.platform == null ? Platform.host() : Platform.parse(o.platform);
+        } catch (IllegalArgumentException e) {
+            err.println("jbuild: --platform: " + e.getMessage());
+            return 2;
+        }
+        List<OutputSpec> outputs = new ArrayList<>();
+        for (String s : o.outputs) {
+            try {
+                outputs.add(OutputSpec.parse(s));
+            } catch (IllegalArgumentException e) {
+                err.println("jbuild: " + e.getMessage());
+                return 2;
+            }
+        }
+        Instant epoch;
+        try {
+            epoch = sourceDateEpoch(args);
+        } catch (IllegalArgumentException e) {
+            err.println("jbuild: " + e.getMessage());
+            return 2;
+        }
+        Path context = o.context != null ? o.context : Path.of(".");
+        BuildRequest req = new BuildRequest(context, o.file, o.tags, args, o.target, platform, compression,
+                o.format.equals("docker"), epoch, o.quiet ? null : line -> {
+                    err.println(line);
+                    err.flush();
+                });
+        try {
+            Store store = storeOptions.open();
+            BuildResult result = new Builder(store).build(req);
+            try (result) {
+                Exporter exporter = new Exporter(store, epoch);
+                for (OutputSpec spec : outputs) {
+                    exporter.export(spec, result);
+                    if (!o.quiet) {
+                        err.println("exported " + spec.type() + " to " + spec.dest());
+                    }
+                }
+            }
+            if (o.iidfile != null) {
+                Files.writeString(o.iidfile, result.imageId().toString());
+            }
+            if (o.quiet) {
+                out.println(result.imageId());
+            } else {
+                err.println("writing image " + result.imageId() + " done");
+                for (String t : result.tags()) {
+                    err.println("naming to " + t + " done");
+                }
+            }
+            return 0;
+        } catch (BuildException e) {
+            err.println("jbuild: " + e.getMessage());
+            return 1;
+        } catch (IOException e) {
+            err.println("jbuild: " + e);
+            return 1;
+        }
+    }
+
+    /** SOURCE_DATE_EPOCH from the build args (as BuildKit takes it) or the environment. */
+    static Instant sourceDateEpoch(Map<String, String> args) {
+        String v = args.get("SOURCE_DATE_EPOCH");
+        if (v == null) {
+            v = System.getenv("SOURCE_DATE_EPOCH");
+        }
+        if (v == null || v.isEmpty()) {
+            return null;
+        }
+        try {
+            return Instant.ofEpochSecond(Long.parseLong(v.trim()));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("SOURCE_DATE_EPOCH must be a number of seconds, not \"" + v + "\"");
+        }
+    }
+}

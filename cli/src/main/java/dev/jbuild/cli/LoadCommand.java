@@ -1,0 +1,50 @@
+package dev.jbuild.cli;
+
+import dev.jbuild.store.Store;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jbuild load -i PATH}: imports an OCI layout (directory or tar) or a docker-archive tar. */
+@Command(name = "load", mixinStandardHelpOptions = true,
+        description = {"Load images from an OCI image layout (directory or tar) or a docker-archive tar "
+            + "('docker save').", "Every blob is verified; the images are tagged with the names the input gives."})
+final class LoadCommand extends StoreCommand {
+    @Option(names = {"-i", "--input"}, paramLabel = "PATH", defaultValue = "-",
+            description = "The layout directory or tar, plain or gzip/zstd-compressed (default: standard input).")
+    String input;
+
+    @Option(names = {"-q", "--quiet"}, description = "Accepted for docker compatibility (there is no progress output).")
+    boolean quiet;
+
+    @Override
+    int run(Store store) throws IOException, Failure {
+        Path path;
+        Path spooled = null;
+        if (input.equals("-")) {
+            spooled = ImageLoader.spool(System.in, store.root().resolve("tmp"));
+            path = spooled;
+        } else {
+            path = Path.of(input);
+        }
+        try {
+            List<ImageLoader.Loaded> loaded = new ImageLoader(store).load(path);
+            Set<String> lines = new LinkedHashSet<>();
+            for (ImageLoader.Loaded l : loaded) {
+                lines.add(l.name() != null ? "Loaded image: " + LocalImages.familiar(l.name())
+                        : "Loaded image ID: " + l.imageId());
+            }
+            lines.forEach(out()::println);
+            return 0;
+        } finally {
+            if (spooled != null) {
+                Files.deleteIfExists(spooled);
+            }
+        }
+    }
+}

@@ -1,0 +1,14 @@
+/**
+ * jbuild's local store (module layer-cache): {@link dev.jbuild.store.Store} opens the state
+ * directory; {@link dev.jbuild.store.BlobStore} holds content-addressed blobs;
+ * {@link dev.jbuild.store.LayerWriter} and {@link dev.jbuild.store.LayerReader} write and read
+ * deterministic layer tars; {@link dev.jbuild.store.SnapshotStore} unpacks layers for builds;
+ * {@link dev.jbuild.store.ImageStore} keeps local tags; {@link dev.jbuild.store.Store#prune}
+ * collects garbage.
+ *
+ * <p>Typical build: hold {@link dev.jbuild.store.Store#lockShared()} for the whole build; write
+ * layers with {@code LayerWriter.write(store.blobs(), entries, Compression.GZIP, epoch)}; put the
+ * config and manifest with {@code store.blobs().put(bytes)}; {@code store.images().tag(ref,
+ * manifestDigest)}; release the hold.
+ */
+package dev.jbuild.store;

@@ -1,0 +1,116 @@
+package dev.jbuild.store;
+
+import dev.jbuild.oci.Digest;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.List;
+
+/** Entry point of the child JVMs the tests start (a second jbuild process). */
+public final class ChildMain {
+    private ChildMain() {}
+
+    @SuppressWarnings("try") // held for its scope only
+    public static void main(String[] args) throws Exception {
+        Path root = Paths.get(args[1]);
+        switch (args[0]) {
+            case "write" -> {
+                // write <root> <seed> <count> <size>: the same content, count times
+                Store store = Store.open(root);
+                byte[] content = TestData.pattern(Long.parseLong(args[2]), Integer.parseInt(args[4]));
+                Digest d = null;
+                for (int i = 0; i < Integer.parseInt(args[3]); i++) {
+                    try (BlobWriter w = store.blobs().writer()) {
+                        for (int off = 0; off < content.length; off += 4096) {
+                            w.write(content, off, Math.min(4096, content.length - off));
+                        }
+                        d = w.commit().digest();
+                    }
+                }
+                System.out.println("OK " + d);
+            }
+            case "hang" -> {
+                // hang <root>: a writer that never finishes
+                Store store = Store.open(root);
+                BlobWriter w = store.blobs().writer();
+                w.write(TestData.pattern(7, 1 << 20));
+                w.flush();
+                System.out.println("WRITING " + w.tempFile());
+                System.out.flush();
+                Thread.sleep(600_000);
+            }
+            case "shared" -> {
+                // shared <root>: hold a shared lock until stdin has a line (or closes)
+                Store store = Store.open(root);
+                try (StoreLock l = store.lockShared()) {
+                    System.out.println("LOCKED");
+                    System.out.flush();
+                    new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+                }
+                System.out.println("RELEASED");
+            }
+            case "biglayer" -> {
+                // biglayer <root> <size>: a layer with one generated file of <size> bytes, written and read back
+                Store store = Store.open(root);
+                long size = Long.parseLong(args[2]);
+                int[] opens = {0};
+                LayerEntry big = LayerEntry.file("big.bin", 0644, 0, 0, Instant.ofEpochSecond(1_700_000_000L), size,
+                        () -> {
+                            opens[0]++;
+                            return TestData.generated(size);
+                        });
+                MessageDigest expected = Digest.newSha256();
+                try (InputStream in = TestData.generated(size)) {
+                    byte[] buf = new byte[65536];
+                    for (int n; (n = in.read(buf)) >= 0;) {
+                        expected.update(buf, 0, n);
+                    }
+                }
+                Layer layer = LayerWriter.write(store.blobs(), List.of(
+                        LayerEntry.directory("d", 0755, 0, 0, Instant.EPOCH), big), Compression.GZIP, null);
+                long heapAfterWrite = usedHeap();
+                MessageDigest actual = Digest.newSha256();
+                long read = 0;
+                try (LayerReader r = LayerReader.open(store.blobs(), layer.digest())) {
+                    for (LayerEntry e; (e = r.next()) != null;) {
+                        if (e.path().equals("big.bin")) {
+                            byte[] buf = new byte[65536];
+                            InputStream in = r.content();
+                            for (int n; (n = in.read(buf)) >= 0;) {
+                                actual.update(buf, 0, n);
+                                read += n;
+                            }
+                        }
+                    }
+                    if (!r.diffId().equals(layer.diffId())) {
+                        throw new AssertionError("diff-id " + r.diffId() + " != " + layer.diffId());
+                    }
+                }
+                if (read != size || !MessageDigest.isEqual(expected.digest(), actual.digest())) {
+                    throw new AssertionError("content differs after reading back (" + read + " bytes)");
+                }
+                System.out.println("OK opens=" + opens[0] + " maxHeap=" + Runtime.getRuntime().maxMemory()
+                        + " usedAfterWrite=" + heapAfterWrite + " blobSize=" + layer.descriptor().size());
+            }
+            case "sample" -> {
+                // sample <root>: the sample layer in every compression, for cross-process reproducibility
+                Store store = Store.open(root);
+                for (Compression c : Compression.values()) {
+                    Layer l = LayerWriter.write(store.blobs(), LayerWriterTest.sample(0), c, null);
+                    System.out.println(c + " " + l.digest() + " " + l.descriptor().size() + " " + l.diffId());
+                }
+            }
+            default -> throw new IllegalArgumentException(args[0]);
+        }
+    }
+
+    private static long usedHeap() {
+        Runtime rt = Runtime.getRuntime();
+        return rt.totalMemory() - rt.freeMemory();
+    }
+}

@@ -1,0 +1,67 @@
+package dev.jbuild.oci;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+
+/** A content digest, {@code algorithm:hex}, as OCI descriptors carry it. Only sha256 is produced. */
+public record Digest(String algorithm, String hex) implements Comparable<Digest> {
+    private static final Pattern SHA256 = Pattern.compile("[a-f0-9]{64}");
+    private static final Pattern SHA512 = Pattern.compile("[a-f0-9]{128}");
+
+    public Digest {
+        if (algorithm.equals("sha256")) {
+            if (!SHA256.matcher(hex).matches()) {
+                throw new IllegalArgumentException("invalid sha256 digest: " + hex);
+            }
+        } else if (algorithm.equals("sha512")) {
+            if (!SHA512.matcher(hex).matches()) {
+                throw new IllegalArgumentException("invalid sha512 digest: " + hex);
+            }
+        } else {
+            throw new IllegalArgumentException("unsupported digest algorithm: " + algorithm);
+        }
+    }
+
+    /** Parses {@code sha256:<64 hex>}; throws IllegalArgumentException with the offending text. */
+    public static Digest parse(String s) {
+        int colon = s.indexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("invalid digest: \"" + s + "\"");
+        }
+        return new Digest(s.substring(0, colon), s.substring(colon + 1));
+    }
+
+    public static Digest sha256(byte[] content) {
+        return fromMessageDigest(newSha256().digest(content));
+    }
+
+    public static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JVM has no SHA-256", e);
+        }
+    }
+
+    /** The digest of what a SHA-256 MessageDigest has seen. */
+    public static Digest fromMessageDigest(byte[] sha256) {
+        return new Digest("sha256", HexFormat.of().formatHex(sha256));
+    }
+
+    /** The first 12 hex characters, as docker shows image ids. */
+    public String shortHex() {
+        return hex.substring(0, 12);
+    }
+
+    @Override
+    public String toString() {
+        return algorithm + ":" + hex;
+    }
+
+    @Override
+    public int compareTo(Digest o) {
+        return toString().compareTo(o.toString());
+    }
+}
