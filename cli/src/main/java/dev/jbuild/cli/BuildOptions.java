@@ -39,6 +39,9 @@ final class BuildOptions {
             description = "Image media types: OCI (default) or Docker schema 2.")
     String format;
 
+    @Option(names = "--annotation", paramLabel = "KEY=VALUE", description = "An OCI annotation on the manifest (repeatable).")
+    List<String> annotations = new ArrayList<>();
+
     @Option(names = {"-q", "--quiet"}, description = "Print only the image id.")
     boolean quiet;
 

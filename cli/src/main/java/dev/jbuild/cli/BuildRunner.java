@@ -71,12 +71,21 @@ final class BuildRunner {
             err.println("jbuild: " + e.getMessage());
             return 2;
         }
+        Map<String, String> annotations = new LinkedHashMap<>();
+        for (String a : o.annotations) {
+            int eq = a.indexOf('=');
+            if (eq <= 0) {
+                err.println("jbuild: --annotation must be KEY=VALUE, not \"" + a + "\"");
+                return 2;
+            }
+            annotations.put(a.substring(0, eq), a.substring(eq + 1));
+        }
         Path context = o.context != null ? o.context : Path.of(".");
         BuildRequest req = new BuildRequest(context, o.file, o.tags, args, o.target, platform, compression,
                 o.format.equals("docker"), epoch, o.quiet ? null : line -> {
                     err.println(line);
                     err.flush();
-                });
+                }, annotations);
         try {
             Store store = storeOptions.open();
             BuildResult result = new Builder(store).build(req);

@@ -19,14 +19,23 @@ import java.util.function.Consumer;
  * @param dockerFormat    Docker schema 2 media types instead of OCI
  * @param sourceDateEpoch SOURCE_DATE_EPOCH: clamps file times and fixes every timestamp; null when unset
  * @param progress        receives one line per step
+ * @param annotations     OCI annotations for the manifest ({@code --annotation}); not with dockerFormat
  */
 public record BuildRequest(Path context, Path dockerfile, List<String> tags, Map<String, String> buildArgs,
         String target, Platform platform, Compression compression, boolean dockerFormat, Instant sourceDateEpoch,
-        Consumer<String> progress) {
+        Consumer<String> progress, Map<String, String> annotations) {
     public BuildRequest {
         tags = List.copyOf(tags);
         buildArgs = Map.copyOf(buildArgs);
         progress = progress == null ? s -> { } : progress;
+        annotations = annotations == null ? Map.of() : Map.copyOf(annotations);
+    }
+
+    public BuildRequest(Path context, Path dockerfile, List<String> tags, Map<String, String> buildArgs,
+            String target, Platform platform, Compression compression, boolean dockerFormat, Instant sourceDateEpoch,
+            Consumer<String> progress) {
+        this(context, dockerfile, tags, buildArgs, target, platform, compression, dockerFormat, sourceDateEpoch,
+                progress, Map.of());
     }
 
     public Path dockerfilePath() {

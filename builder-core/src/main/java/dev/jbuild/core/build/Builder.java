@@ -72,6 +72,9 @@ public final class Builder {
     }
 
     public BuildResult build(BuildRequest req) throws BuildException, IOException {
+        if (req.dockerFormat() && !req.annotations().isEmpty()) {
+            throw new BuildException("annotations need the OCI format: Docker schema 2 manifests have none");
+        }
         Path dockerfilePath = req.dockerfilePath();
         String dfName = req.dockerfile() == null ? "Dockerfile" : dockerfilePath.toString();
         if (!Files.isDirectory(req.context())) {
@@ -143,7 +146,7 @@ public final class Builder {
         Descriptor configDesc = new Descriptor(configType, configDigest, configJson.length);
         Manifest manifest = req.dockerFormat()
                 ? Manifest.docker(configDesc, st.layers)
-                : Manifest.oci(configDesc, st.layers, Map.of());
+                : Manifest.oci(configDesc, st.layers, req.annotations());
         byte[] manifestJson = OciJson.write(manifest);
         Digest manifestDigest = store.blobs().put(manifestJson);
         Descriptor manifestDesc = new Descriptor(manifest.mediaType(), manifestDigest, manifestJson.length);
