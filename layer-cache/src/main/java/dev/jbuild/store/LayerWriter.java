@@ -99,7 +99,7 @@ public final class LayerWriter {
                 default -> throw new IllegalStateException(compression.toString());
             }
             try {
-                Streams.DigestingOutputStream uncompressed = new Streams.DigestingOutputStream(compressor);
+                dev.jbuild.oci.DigestingOutputStream uncompressed = new dev.jbuild.oci.DigestingOutputStream(compressor);
                 writeNormalizedTar(uncompressed, normalized);
                 diffId = uncompressed.digest();
                 compressor.close();

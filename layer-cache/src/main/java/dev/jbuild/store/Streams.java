@@ -13,38 +13,6 @@ import java.util.zip.Deflater;
 final class Streams {
     private Streams() {}
 
-    /** Passes bytes through, computing their sha256 and count. */
-    static final class DigestingOutputStream extends FilterOutputStream {
-        private final MessageDigest md = Digest.newSha256();
-        private long count;
-
-        DigestingOutputStream(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            md.update((byte) b);
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            md.update(b, off, len);
-            count += len;
-        }
-
-        Digest digest() {
-            return Digest.fromMessageDigest(md.digest());
-        }
-
-        long count() {
-            return count;
-        }
-    }
-
     /** Digests what is read through it. */
     static final class DigestingInputStream extends java.io.FilterInputStream {
         private final MessageDigest md = Digest.newSha256();
