@@ -69,6 +69,16 @@ public final class Builder {
         ExpandedStage expanded;
         String workdir = "";
         boolean cmdSet;
+
+        /** FROM --platform after expansion, else the build's target platform. */
+        Platform expandedPlatform(StageExpander expander, Stage s, Platform fallback) throws BuildException {
+            try {
+                Platform p = expander.platform(s);
+                return p == null ? fallback : p;
+            } catch (DockerfileSyntaxException e) {
+                throw new BuildException(e.getMessage(), e);
+            }
+        }
     }
 
     public BuildResult build(BuildRequest req) throws BuildException, IOException {
@@ -296,7 +306,8 @@ public final class Builder {
             } else if (baseName.equalsIgnoreCase("scratch")) {
                 st.config = ImageConfig.forPlatform(platform);
             } else {
-                ImageSource.Image image = image(baseName, s.from());
+                Platform stagePlatform = st.expandedPlatform(expander, s, platform);
+                ImageSource.Image image = image(baseName, s.from(), stagePlatform);
                 st.config = image.config().withoutUnknownFields().withCreated(null);
                 st.layers.addAll(image.layers());
                 st.tree = image.tree().copy();
@@ -355,15 +366,16 @@ public final class Builder {
             }
         }
 
-        ImageSource.Image image(String name, Instruction where) throws BuildException, IOException {
-            ImageSource.Image img = images.get(name);
+        ImageSource.Image image(String name, Instruction where, Platform want) throws BuildException, IOException {
+            String key = name + "@" + want.format();
+            ImageSource.Image img = images.get(key);
             if (img == null) {
                 try {
-                    img = new ImageSource(store).load(name);
+                    img = new ImageSource(store).load(name, want);
                 } catch (BuildException e) {
                     throw error(where, e.getMessage());
                 }
-                images.put(name, img);
+                images.put(key, img);
             }
             return img;
         }
@@ -534,7 +546,7 @@ public final class Builder {
                     StageState fst = states.get(fromStage.index());
                     fs = new TreeFs(fst.tree, "stage " + fromStage.displayName());
                 } else {
-                    ImageSource.Image img = image(from, ins);
+                    ImageSource.Image img = image(from, ins, platform);
                     fs = new TreeFs(img.tree(), "image " + from);
                 }
             }

@@ -31,24 +31,29 @@ final class ImageSource {
     }
 
     /** Finds a tag or digest reference in the local store; an error says what is there instead. */
-    Image load(String name) throws BuildException, IOException {
+    Image load(String name, Platform want) throws BuildException, IOException {
         Digest manifestDigest = resolve(name);
         byte[] json = store.blobs().read(manifestDigest);
         JsonNode node = OciJson.tree(json);
         String mediaType = node.path("mediaType").asText("");
         if (MediaType.isIndex(mediaType) || node.has("manifests")) {
             ImageIndex index = OciJson.read(json, ImageIndex.class);
-            Platform want = Platform.host();
             Descriptor chosen = null;
+            List<String> available = new ArrayList<>();
             for (Descriptor d : index.manifests()) {
-                if (d.platform() == null || (d.platform().os().equals(want.os())
-                        && d.platform().architecture().equals(want.architecture()))) {
+                if (d.platform() == null) {
+                    continue;
+                }
+                available.add(d.platform().format());
+                if (chosen == null && d.platform().os().equals(want.os())
+                        && d.platform().architecture().equals(want.architecture())
+                        && (want.variant().isEmpty() || d.platform().variant().equals(want.variant()))) {
                     chosen = d;
-                    break;
                 }
             }
             if (chosen == null) {
-                throw new BuildException("image " + name + " has no manifest for " + want.format());
+                throw new BuildException("image " + name + " has no manifest for " + want.format()
+                        + "; it has " + String.join(", ", available));
             }
             manifestDigest = chosen.digest();
             json = store.blobs().read(manifestDigest);

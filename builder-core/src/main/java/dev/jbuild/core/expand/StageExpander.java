@@ -78,6 +78,23 @@ public final class StageExpander {
         return out;
     }
 
+    /** The stage's {@code FROM --platform} with the global args expanded, or null when not given. */
+    public Platform platform(Stage stage) {
+        Instruction.From from = stage.from();
+        if (from.platform().isEmpty()) {
+            return null;
+        }
+        String value = word(from.platform(), globalArgs, from.range());
+        if (value.isEmpty()) {
+            throw error("empty platform value from expression " + from.platform(), from.range());
+        }
+        try {
+            return Platform.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw error("failed to parse platform " + from.platform() + ": " + e.getMessage(), from.range());
+        }
+    }
+
     /** The stage's FROM image or stage name with the global args expanded. */
     public String baseName(Stage stage) {
         Instruction.From from = stage.from();
@@ -149,18 +166,8 @@ public final class StageExpander {
     public ExpandedStage expand(Stage stage, ExpandedStage parent, List<String> baseImageEnv) {
         Instruction.From from = stage.from();
         String baseName = baseName(stage);
-        String platform = null;
-        if (!from.platform().isEmpty()) {
-            platform = word(from.platform(), globalArgs, from.range());
-            if (platform.isEmpty()) {
-                throw error("empty platform value from expression " + from.platform(), from.range());
-            }
-            try {
-                platform = Platform.parse(platform).format();
-            } catch (IllegalArgumentException e) {
-                throw error("failed to parse platform " + from.platform() + ": " + e.getMessage(), from.range());
-            }
-        }
+        Platform parsed = platform(stage);
+        String platform = parsed == null ? null : parsed.format();
         Map<String, String> env = new LinkedHashMap<>();
         Map<String, String> imageEnv = new LinkedHashMap<>();
         Map<String, String> args = new LinkedHashMap<>();
