@@ -7,7 +7,6 @@ import dev.jbuild.oci.Descriptor;
 import dev.jbuild.oci.Digest;
 import dev.jbuild.oci.ImageConfig;
 import dev.jbuild.oci.ImageIndex;
-import dev.jbuild.oci.ImageReference;
 import dev.jbuild.oci.Manifest;
 import dev.jbuild.oci.MediaType;
 import dev.jbuild.oci.OciJson;
@@ -23,7 +22,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -71,7 +69,7 @@ final class ImageLoader {
 
     /** Loads {@code input} (a directory or a tar, possibly gzip- or zstd-compressed). */
     List<Loaded> load(Path input) throws IOException, StoreCommand.Failure {
-        if (!Files.exists(input, LinkOption.NOFOLLOW_LINKS) && !Files.exists(input)) {
+        if (!Files.exists(input)) {
             throw new StoreCommand.Failure(input + ": no such file or directory");
         }
         try (StoreLock hold = store.lockShared();

@@ -282,11 +282,17 @@ final class LocalImages {
             if (store.blobs().size(d) > MAX_MANIFEST) {
                 return null;
             }
-            byte[] b = store.blobs().read(d);
-            if (b.length == 0 || b[0] != '{') {
-                return null;
+            try (java.io.InputStream in = store.blobs().open(d)) {
+                int first = in.read();
+                if (first != '{') {
+                    return null; // a layer, not a JSON document: stop reading it here
+                }
+                byte[] rest = in.readAllBytes();
+                byte[] b = new byte[rest.length + 1];
+                b[0] = '{';
+                System.arraycopy(rest, 0, b, 1, rest.length);
+                return OciJson.tree(b);
             }
-            return OciJson.tree(b);
         } catch (IOException | RuntimeException e) {
             return null;
         }

@@ -415,9 +415,14 @@ public final class Builder {
                 Set<String> ports = new TreeSet<>(cc.exposedPorts());
                 List<String> added = new ArrayList<>();
                 for (String p : e.ports()) {
-                    String port = normalizePort(ins, p);
-                    ports.add(port);
-                    added.add(port);
+                    List<String> expanded;
+                    try {
+                        expanded = Ports.parse(p);
+                    } catch (BuildException ex) {
+                        throw error(ins, ex.getMessage());
+                    }
+                    ports.addAll(expanded);
+                    added.addAll(expanded);
                 }
                 commit(st, cc.withExposedPorts(ports), "EXPOSE " + goList(added));
             } else if (ins instanceof Instruction.Volume v) {
@@ -551,12 +556,13 @@ public final class Builder {
                 }
             }
             Users.Ids owner = chown.isEmpty() ? null : resolveUser(ins, chown, st.tree);
-            Integer mode = null;
+            ChmodSpec mode = null;
             if (!chmod.isEmpty()) {
-                if (!chmod.matches("[0-7]{1,4}")) {
-                    throw error(ins, "invalid --chmod=" + chmod + ": give an octal mode such as 0755");
+                try {
+                    mode = ChmodSpec.parse(chmod);
+                } catch (BuildException e) {
+                    throw error(ins, e.getMessage());
                 }
-                mode = Integer.parseInt(chmod, 8);
             }
             PatternMatcher ex = null;
             if (!excludes.isEmpty()) {
@@ -625,21 +631,6 @@ public final class Builder {
         List<String> shell = new ArrayList<>(cc.shell().isEmpty() ? List.of("/bin/sh", "-c") : cc.shell());
         shell.add(String.join(" ", args));
         return shell;
-    }
-
-    /** BuildKit's port specs: "80" is "80/tcp"; ranges and protocols kept. */
-    String normalizePort(Instruction ins, String p) throws BuildException {
-        String port = p;
-        String proto = "tcp";
-        int slash = p.indexOf('/');
-        if (slash >= 0) {
-            port = p.substring(0, slash);
-            proto = p.substring(slash + 1).toLowerCase(Locale.ROOT);
-        }
-        if (!port.matches("\\d+(-\\d+)?") || !Set.of("tcp", "udp", "sctp").contains(proto)) {
-            throw new BuildException(ins.source() + ": invalid port \"" + p + "\"");
-        }
-        return port + "/" + proto;
     }
 
     /** Go's %v of a []string: [a b]. */

@@ -27,7 +27,7 @@ import org.apache.commons.compress.compressors.CompressorStreamFactory;
 final class CopyExecutor {
     /** One COPY/ADD, its values already expanded. */
     record Spec(List<String> sources, List<Content> contents, String destination, String workdir, SourceFs from,
-            Users.Ids chown, Integer chmod, boolean parents, boolean link, PatternMatcher excludes, boolean add,
+            Users.Ids chown, ChmodSpec chmod, boolean parents, boolean link, PatternMatcher excludes, boolean add,
             boolean unpack, Instant created) {}
 
     /** A source that is not a path: a heredoc, or a downloaded URL. */
@@ -195,7 +195,8 @@ final class CopyExecutor {
         }
         long uid = spec.chown() != null ? spec.chown().uid() : keepOwner ? st.uid() : 0;
         long gid = spec.chown() != null ? spec.chown().gid() : keepOwner ? st.gid() : 0;
-        int mode = spec.chmod() != null && st.type() != LayerEntry.Type.SYMLINK ? spec.chmod() : st.mode();
+        int mode = spec.chmod() != null && st.type() != LayerEntry.Type.SYMLINK
+                ? spec.chmod().apply(st.mode(), st.isDirectory()) : st.mode();
         ensureParents(spec, FileTree.parent(target));
         LayerEntry existing = out.containsKey(target) ? out.get(target) : spec.link() ? null : tree.get(target);
         if (existing != null && existing.type() == LayerEntry.Type.DIRECTORY && !st.isDirectory()) {

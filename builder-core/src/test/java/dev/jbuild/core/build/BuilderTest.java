@@ -192,7 +192,7 @@ class BuilderTest {
         BuildException bad = fails("FROM scratch\nCOPY etc /etc\nCOPY --chown=nobody run.sh /x\n");
         assertTrue(bad.getMessage().contains("unable to find user nobody"), bad.getMessage());
         BuildException chmod = fails("FROM scratch\nCOPY --chmod=999 run.sh /x\n");
-        assertTrue(chmod.getMessage().contains("invalid --chmod=999"), chmod.getMessage());
+        assertTrue(chmod.getMessage().contains("invalid chmod parameter: '999'"), chmod.getMessage());
     }
 
     @Test

@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "starting $APP_HOME"
