@@ -90,6 +90,9 @@ public final class Builder {
         if (!Files.isDirectory(req.context())) {
             throw new BuildException("the build context " + req.context() + " is not a directory");
         }
+        if (Files.isDirectory(dockerfilePath)) {
+            throw new BuildException(dfName + ": is a directory, not a Dockerfile");
+        }
         if (!Files.isRegularFile(dockerfilePath)) {
             throw new BuildException(dfName + ": no such file");
         }

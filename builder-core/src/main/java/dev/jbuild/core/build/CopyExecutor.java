@@ -174,7 +174,11 @@ final class CopyExecutor {
     private void copyDirectory(Spec spec, String src, SourceFs.Stat st, String target) throws BuildException {
         if (!target.isEmpty()) {
             LayerEntry existing = spec.link() ? null : tree.get(target);
-            if (existing == null || existing.type() != LayerEntry.Type.DIRECTORY) {
+            if (existing != null && existing.type() != LayerEntry.Type.DIRECTORY) {
+                throw new BuildException("cannot copy directory \"" + src + "\" to /" + target
+                        + ": it is a file, not a directory");
+            }
+            if (existing == null) {
                 emit(spec, target, st, spec.from().keepsOwners());
             }
         }

@@ -251,6 +251,47 @@ class BuilderTest {
     }
 
     @Test
+    void addUnpacksEveryCompressionBuildkitDoes() throws Exception {
+        Path tar = ctx.resolve("a.tar");
+        try (TarArchiveOutputStream out = new TarArchiveOutputStream(Files.newOutputStream(tar))) {
+            byte[] data = "inside".getBytes(StandardCharsets.UTF_8);
+            TarArchiveEntry e = new TarArchiveEntry("pkg/f.txt");
+            e.setSize(data.length);
+            out.putArchiveEntry(e);
+            out.write(data);
+            out.closeArchiveEntry();
+        }
+        org.apache.commons.compress.compressors.CompressorStreamFactory f =
+                new org.apache.commons.compress.compressors.CompressorStreamFactory();
+        for (String[] c : new String[][] {{"gz", "gz"}, {"bzip2", "bz2"}, {"xz", "xz"}, {"zstd", "zst"}}) {
+            try (OutputStream out = f.createCompressorOutputStream(c[0], Files.newOutputStream(ctx.resolve("a.tar." + c[1])))) {
+                Files.copy(tar, out);
+            }
+        }
+        Map<String, LayerEntry> fs = fs(build("FROM scratch\nADD a.tar /tar/\nADD a.tar.gz /gz/\n"
+                + "ADD a.tar.bz2 /bz2/\nADD a.tar.xz /xz/\nADD a.tar.zst /zst/\n"));
+        for (String d : List.of("tar", "gz", "bz2", "xz", "zst")) {
+            assertEquals("inside", content(fs.get(d + "/pkg/f.txt")), d);
+        }
+    }
+
+    @Test
+    void aDirectoryWhereAFileIsNeeded() throws Exception {
+        file("a.txt", "A");
+        file("dir/x", "X");
+        BuildException onFile = fails("FROM scratch\nCOPY a.txt /f\nCOPY dir /f\n");
+        assertEquals("Dockerfile:3: COPY dir /f: cannot copy directory \"dir\" to /f: it is a file, not a directory",
+                onFile.getMessage());
+        BuildException under = fails("FROM scratch\nCOPY a.txt /f\nCOPY a.txt /f/g\n");
+        assertTrue(under.getMessage().contains("cannot copy to /f: it is not a directory"), under.getMessage());
+        Files.createDirectories(ctx.resolve("df.d"));
+        BuildException df = assertThrows(BuildException.class, () -> new Builder(store).build(new BuildRequest(ctx,
+                ctx.resolve("df.d"), List.of(), Map.of(), null, Platform.parse("linux/amd64"), Compression.GZIP, false,
+                EPOCH, null)));
+        assertTrue(df.getMessage().endsWith(": is a directory, not a Dockerfile"), df.getMessage());
+    }
+
+    @Test
     void addFromUrlWithChecksum() throws Exception {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         byte[] body = "downloaded".getBytes(StandardCharsets.UTF_8);
