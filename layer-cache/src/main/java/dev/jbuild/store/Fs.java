@@ -156,6 +156,14 @@ final class Fs {
                 if (exc instanceof NoSuchFileException) {
                     return FileVisitResult.CONTINUE;
                 }
+                if (exc instanceof java.nio.file.AccessDeniedException
+                        && Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+                    // A directory its owner may not read (mode 0000 in a rootfs snapshot made without root).
+                    Files.setPosixFilePermissions(file, EnumSet.of(PosixFilePermission.OWNER_READ,
+                            PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE));
+                    deleteTree(file);
+                    return FileVisitResult.CONTINUE;
+                }
                 Files.deleteIfExists(file);
                 return FileVisitResult.CONTINUE;
             }

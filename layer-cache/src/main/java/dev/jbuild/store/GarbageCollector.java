@@ -25,8 +25,9 @@ import java.util.TreeSet;
  * descriptors in {@code config}, {@code layers[]}, {@code manifests[]} and {@code subject}. A
  * snapshot survives when its diff-id belongs to a reachable layer blob (by the {@code diffids}
  * index), is listed in a reachable config's {@code rootfs.diff_ids}, or is itself an extra root.
- * Then the unreachable blobs, their diff-id records and the other snapshots go, and so do all temp
- * files (no writer can be running while the exclusive lock is held).
+ * Then the unreachable blobs, their diff-id records and the other snapshots (file snapshots and
+ * rootfs snapshots alike) go, and so do all temp files (no writer can be running while the
+ * exclusive lock is held).
  */
 final class GarbageCollector {
     static final int MAX_JSON = 8 * 1024 * 1024;
@@ -103,6 +104,7 @@ final class GarbageCollector {
             }
         }
         cleanSnapshotDir(snapshots, keepDiffIds);
+        freed += store.rootfs().prune(keepDiffIds, removedSnapshots);
         store.cleanTmp(true);
         return new PruneResult(removedBlobs, removedSnapshots, freed);
     }

@@ -130,6 +130,15 @@ public final class SnapshotStore {
     }
 
     /**
+     * The layer unpacked as an overlay lower directory ({@link RootfsSnapshots#ensure(Layer)}):
+     * exact owners, modes, times, links, devices and xattrs, whiteouts in overlay's format. It
+     * is shared by every build and must never be written.
+     */
+    public Path ensureRootfs(Layer layer) throws IOException {
+        return store.rootfs().ensure(layer);
+    }
+
+    /**
      * The metadata of a snapshot's entries, in archive order (the last of duplicate paths). FILE
      * entries carry a content source reading the unpacked file (not following links).
      */

@@ -26,6 +26,8 @@ import java.util.Set;
  *   diffids/sha256/&lt;hex&gt;      layer blob digest -&gt; diff-id (sha256 of the uncompressed tar), one small file each
  *   snapshots/&lt;diffid hex&gt;/    fs/ (the unpacked layer) and entries (its metadata); renamed into place when complete
  *   snapshots/&lt;hex&gt;.lock      per-layer unpack lock
+ *   rootfs/&lt;diffid hex&gt;[-v]/    (0700) root/ (a layer as an overlay lower dir, exact owners/modes/devices/whiteouts) and info
+ *   rootfs/&lt;name&gt;.lock         per-snapshot unpack lock
  *   tmp/                       temp files (blob writers, atomic writes, trash); cleaned by open() and prune()
  *   images.json                local tags, replaced atomically
  *   images.lock                serialises tag updates
@@ -44,6 +46,7 @@ public final class Store {
     private final LockFile lock;
     private final BlobStore blobs;
     private final SnapshotStore snapshots;
+    private final RootfsSnapshots rootfs;
     private final ImageStore images;
 
     private Store(Path root) {
@@ -52,6 +55,7 @@ public final class Store {
         this.lock = LockFile.of(root.resolve("lock"), false);
         this.blobs = new BlobStore(this);
         this.snapshots = new SnapshotStore(this);
+        this.rootfs = new RootfsSnapshots(this);
         this.images = new ImageStore(this);
     }
 
@@ -108,6 +112,11 @@ public final class Store {
 
     public SnapshotStore snapshots() {
         return snapshots;
+    }
+
+    /** Layers unpacked as overlay lower directories, for containers (RUN). */
+    public RootfsSnapshots rootfs() {
+        return rootfs;
     }
 
     public ImageStore images() {

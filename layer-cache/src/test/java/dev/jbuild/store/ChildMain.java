@@ -105,8 +105,57 @@ public final class ChildMain {
                     System.out.println(c + " " + l.digest() + " " + l.descriptor().size() + " " + l.diffId());
                 }
             }
+            case "rootless" -> rootless(root);
             default -> throw new IllegalArgumentException(args[0]);
         }
+    }
+
+    /**
+     * rootless <root>: run as an unprivileged user: rootfs snapshots of an image, mounted by
+     * overlay in a user namespace (userxattr), a step's changes diffed, then a prune.
+     */
+    private static void rootless(Path root) throws Exception {
+        Store store = Store.open(root);
+        RootfsSnapshots rootfs = store.rootfs();
+        System.out.println("CAPS owners=" + rootfs.exactOwners() + " devices=" + rootfs.devices()
+                + " xattrs=" + rootfs.overlayXattrs());
+        Layer l1 = LayerWriter.write(store.blobs(), UpperDiffTest.layer1(), Compression.GZIP, null);
+        Layer l2 = LayerWriter.write(store.blobs(), UpperDiffTest.layer2(), Compression.GZIP, null);
+        Layer odd = LayerWriter.write(store.blobs(), RootfsSnapshotsTest.everything(), Compression.GZIP, null);
+        Path r1 = rootfs.ensure(l1);
+        Path r2 = rootfs.ensure(l2);
+        rootfs.ensure(odd);
+        System.out.println("INFO " + rootfs.info(l2.diffId()).overlayXattrs() + " " + rootfs.info(l2.diffId()).exactOwners());
+        Path mnt = java.nio.file.Files.createDirectories(root.resolve("mnt"));
+        Path upper = java.nio.file.Files.createDirectories(mnt.resolve("upper"));
+        Path work = java.nio.file.Files.createDirectories(mnt.resolve("work"));
+        Path merged = java.nio.file.Files.createDirectories(mnt.resolve("merged"));
+        String m = merged.toString();
+        String script = "set -e\n"
+                + "mount -t overlay overlay -o lowerdir=" + r2 + ":" + r1 + ",upperdir=" + upper + ",workdir=" + work
+                + "," + rootfs.overlayXattrs().mountOptions() + " " + m + "\n"
+                + "echo \"LS $(ls " + m + "/opt/app)\"\n"
+                + "test ! -e " + m + "/etc/old2 && echo HIDDEN old2\n"
+                + "test ! -e " + m + "/usr/share/doc && echo HIDDEN doc\n"
+                + "echo \"SU $(stat -c '%a %u' " + m + "/bin/su)\"\n"
+                + "rm " + m + "/etc/old\n"
+                + "echo step > " + m + "/new.txt\n"
+                + "rm -r " + m + "/opt/app\n"
+                + "mkdir " + m + "/opt/app\n"
+                + "echo y > " + m + "/opt/app/y\n"
+                + "umount " + m + "\n";
+        Process p = new ProcessBuilder("unshare", "-Urm", "sh", "-c", script).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        System.out.print(out);
+        System.out.println("EXIT " + p.waitFor());
+        IdMap map = IdMap.of(0, Posix.geteuid(), 1);
+        for (LayerEntry e : UpperDiff.entries(upper, java.util.Set.of(), null, map, map)) {
+            System.out.println("ENTRY " + e.path() + " " + e.uid() + ":" + e.gid());
+        }
+        PruneResult pr = store.prune(java.util.Set.of());
+        System.out.println("PRUNED " + pr.removedSnapshots().size() + " left=" + rootfs.list().size());
+        System.out.println("DONE");
     }
 
     private static long usedHeap() {
