@@ -42,6 +42,25 @@ final class BuildOptions {
     @Option(names = "--annotation", paramLabel = "KEY=VALUE", description = "An OCI annotation on the manifest (repeatable).")
     List<String> annotations = new ArrayList<>();
 
+    @Option(names = "--runtime", paramLabel = "native|runc|crun|PATH", defaultValue = "native",
+            description = "How RUN steps run: the embedded helper (default) or an OCI runtime.")
+    String runtime;
+
+    @Option(names = "--network", paramLabel = "default|host|none", defaultValue = "default",
+            description = "The network of RUN steps that do not set --network (default: the host's).")
+    String network;
+
+    @Option(names = "--secret", paramLabel = "id=ID[,src=FILE|,env=VAR]",
+            description = "A secret for RUN --mount=type=secret (repeatable); never stored in the image.")
+    List<String> secrets = new ArrayList<>();
+
+    @Option(names = "--ssh", paramLabel = "ID[=SOCKET]",
+            description = "An SSH agent socket for RUN --mount=type=ssh (default: $SSH_AUTH_SOCK).")
+    List<String> ssh = new ArrayList<>();
+
+    @Option(names = "--allow", paramLabel = "ENTITLEMENT", description = "Allow an entitlement: security.insecure.")
+    List<String> allow = new ArrayList<>();
+
     @Option(names = {"-q", "--quiet"}, description = "Print only the image id.")
     boolean quiet;
 

@@ -4,6 +4,7 @@ import dev.jbuild.core.build.BuildException;
 import dev.jbuild.core.build.BuildRequest;
 import dev.jbuild.core.build.BuildResult;
 import dev.jbuild.core.build.Builder;
+import dev.jbuild.core.build.RunOptions;
 import dev.jbuild.core.output.Exporter;
 import dev.jbuild.core.output.OutputSpec;
 import dev.jbuild.oci.Platform;
@@ -19,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /** Runs a build from {@link BuildOptions}: progress on stderr, the image id on stdout with -q. */
 final class BuildRunner {
@@ -80,12 +82,19 @@ final class BuildRunner {
             }
             annotations.put(a.substring(0, eq), a.substring(eq + 1));
         }
+        RunOptions run;
+        try {
+            run = runOptions(o);
+        } catch (IllegalArgumentException e) {
+            err.println("jbuild: " + e.getMessage());
+            return 2;
+        }
         Path context = o.context != null ? o.context : Path.of(".");
         BuildRequest req = new BuildRequest(context, o.file, o.tags, args, o.target, platform, compression,
                 o.format.equals("docker"), epoch, o.quiet ? null : line -> {
                     err.println(line);
                     err.flush();
-                }, annotations);
+                }, annotations, run);
         try {
             Store store = storeOptions.open();
             BuildResult result = new Builder(store).build(req);
@@ -117,6 +126,52 @@ final class BuildRunner {
             err.println("jbuild: " + e);
             return 1;
         }
+    }
+
+    static RunOptions runOptions(BuildOptions o) {
+        if (!Set.of("default", "host", "none").contains(o.network)) {
+            throw new IllegalArgumentException("--network must be default, host or none, not \"" + o.network + "\"");
+        }
+        Map<String, RunOptions.Secret> secrets = new LinkedHashMap<>();
+        for (String s : o.secrets) {
+            Map<String, String> kv = new LinkedHashMap<>();
+            for (String part : s.split(",")) {
+                int eq = part.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("--secret " + s + ": expected id=ID,src=FILE or id=ID,env=VAR");
+                }
+                kv.put(part.substring(0, eq), part.substring(eq + 1));
+            }
+            String id = kv.get("id");
+            if (id == null) {
+                throw new IllegalArgumentException("--secret " + s + ": id= is missing");
+            }
+            String src = kv.containsKey("src") ? kv.get("src") : kv.get("source");
+            String env = kv.get("env");
+            if (src == null && env == null) {
+                env = id; // buildx: with neither, the environment variable named like the id
+            }
+            if (src != null && !Files.isReadable(Path.of(src))) {
+                throw new IllegalArgumentException("--secret " + id + ": cannot read " + src);
+            }
+            secrets.put(id, new RunOptions.Secret(src == null ? null : Path.of(src), src == null ? env : null));
+        }
+        Map<String, Path> ssh = new LinkedHashMap<>();
+        for (String s : o.ssh) {
+            int eq = s.indexOf('=');
+            String id = eq < 0 ? s : s.substring(0, eq);
+            String sock = eq < 0 ? System.getenv("SSH_AUTH_SOCK") : s.substring(eq + 1);
+            if (sock == null || sock.isEmpty()) {
+                throw new IllegalArgumentException("--ssh " + s + ": no socket given and SSH_AUTH_SOCK is not set");
+            }
+            ssh.put(id, Path.of(sock));
+        }
+        for (String a : o.allow) {
+            if (!a.equals("security.insecure") && !a.equals("network.host")) {
+                throw new IllegalArgumentException("--allow " + a + ": unknown entitlement (security.insecure, network.host)");
+            }
+        }
+        return new RunOptions(o.runtime, o.network, secrets, ssh, Set.copyOf(o.allow));
     }
 
     /** SOURCE_DATE_EPOCH from the build args (as BuildKit takes it) or the environment. */

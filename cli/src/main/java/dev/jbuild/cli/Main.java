@@ -33,9 +33,14 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
 
     /** Runs the command with the given streams and answers its exit status (in-process tests use this). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new Main());
+        Main main = new Main();
+        CommandLine cl = new CommandLine(main);
         cl.setOut(out);
         cl.setErr(err);
+        cl.setExecutionStrategy(parsed -> {
+            StoreOptions.inherited = main.store.root;
+            return new CommandLine.RunLast().execute(parsed);
+        });
         int status = cl.execute(args);
         out.flush();
         err.flush();

@@ -11,7 +11,11 @@ final class StoreOptions {
             description = "The state directory (default: $JBUILD_ROOT, else $XDG_DATA_HOME/jbuild, else ~/.local/share/jbuild).")
     Path root;
 
+    /** {@code jbuild --root DIR SUBCOMMAND}: the top-level value, for subcommands not given their own. */
+    static volatile Path inherited;
+
     Store open() throws IOException {
-        return Store.open(root != null ? root : Store.defaultRoot());
+        Path r = root != null ? root : inherited;
+        return Store.open(r != null ? r : Store.defaultRoot());
     }
 }

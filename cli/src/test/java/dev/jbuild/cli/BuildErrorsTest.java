@@ -41,7 +41,7 @@ class BuildErrorsTest {
                 Arguments.of("bad-chmod", 3, "COPY --chmod=999 a.txt /b.txt: invalid chmod parameter: '999'"),
                 Arguments.of("unknown-from", 5, "COPY --from=nosuchstage /a.txt /b.txt: image \"nosuchstage\""),
                 Arguments.of("unknown-image", 1, "FROM nosuchimage:1.0: image \"nosuchimage:1.0\""),
-                Arguments.of("run", 3, "RUN echo hello > /hello.txt: RUN is not supported yet"));
+                Arguments.of("run", 3, "RUN echo hello > /hello.txt: exec \"/bin/sh\": No such file or directory"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -20,15 +20,24 @@ import java.util.function.Consumer;
  * @param sourceDateEpoch SOURCE_DATE_EPOCH: clamps file times and fixes every timestamp; null when unset
  * @param progress        receives one line per step
  * @param annotations     OCI annotations for the manifest ({@code --annotation}); not with dockerFormat
+ * @param run             how RUN steps run (runtime, network, secrets, ssh, entitlements)
  */
 public record BuildRequest(Path context, Path dockerfile, List<String> tags, Map<String, String> buildArgs,
         String target, Platform platform, Compression compression, boolean dockerFormat, Instant sourceDateEpoch,
-        Consumer<String> progress, Map<String, String> annotations) {
+        Consumer<String> progress, Map<String, String> annotations, RunOptions run) {
     public BuildRequest {
         tags = List.copyOf(tags);
         buildArgs = Map.copyOf(buildArgs);
         progress = progress == null ? s -> { } : progress;
         annotations = annotations == null ? Map.of() : Map.copyOf(annotations);
+        run = run == null ? RunOptions.DEFAULT : run;
+    }
+
+    public BuildRequest(Path context, Path dockerfile, List<String> tags, Map<String, String> buildArgs,
+            String target, Platform platform, Compression compression, boolean dockerFormat, Instant sourceDateEpoch,
+            Consumer<String> progress, Map<String, String> annotations) {
+        this(context, dockerfile, tags, buildArgs, target, platform, compression, dockerFormat, sourceDateEpoch,
+                progress, annotations, RunOptions.DEFAULT);
     }
 
     public BuildRequest(Path context, Path dockerfile, List<String> tags, Map<String, String> buildArgs,

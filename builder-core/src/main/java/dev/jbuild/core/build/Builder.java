@@ -32,6 +32,7 @@ import dev.jbuild.store.StoreLock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -69,6 +70,10 @@ public final class Builder {
         ExpandedStage expanded;
         String workdir = "";
         boolean cmdSet;
+        /** The environment a RUN sees at this point: ENV and ARG values, in order (BuildKit's state env). */
+        final Map<String, String> runEnv = new LinkedHashMap<>();
+        /** The ARGs declared in this stage and its parent stages, for RUN's history text. */
+        final Map<String, String> buildArgs = new LinkedHashMap<>();
 
         /** FROM --platform after expansion, else the build's target platform. */
         Platform expandedPlatform(StageExpander expander, Stage s, Platform fallback) throws BuildException {
@@ -305,6 +310,8 @@ public final class Builder {
                 st.layers.addAll(parent.layers);
                 st.tree = parent.tree.copy();
                 st.workdir = parent.workdir;
+                st.runEnv.putAll(parent.runEnv);
+                st.buildArgs.putAll(parent.buildArgs);
                 parentExpanded = parent.expanded;
             } else if (baseName.equalsIgnoreCase("scratch")) {
                 st.config = ImageConfig.forPlatform(platform);
@@ -332,6 +339,14 @@ public final class Builder {
                 cc = cc.withOnBuild(List.of());
             }
             st.config = st.config.withConfig(cc);
+            if (baseStage == null) {
+                for (String e : cc.env()) {
+                    int eq = e.indexOf('=');
+                    st.runEnv.put(eq < 0 ? e : e.substring(0, eq), eq < 0 ? "" : e.substring(eq + 1));
+                }
+            } else if (cc.env().contains(DEFAULT_PATH) && !st.runEnv.containsKey("PATH")) {
+                st.runEnv.put("PATH", DEFAULT_PATH.substring(5));
+            }
             try {
                 st.expanded = expander.expand(s, parentExpanded, baseEnv == null && parentExpanded == null
                         ? cc.env() : baseEnv);
@@ -390,6 +405,8 @@ public final class Builder {
                 StringBuilder msg = new StringBuilder("ENV");
                 for (Instruction.KeyValue kv : e.env()) {
                     addEnv(env, kv.key(), kv.value());
+                    st.runEnv.remove(kv.key());
+                    st.runEnv.put(kv.key(), kv.value());
                     msg.append(' ').append(kv.key()).append('=').append(kv.value());
                 }
                 commit(st, cc.withEnv(env), msg.toString());
@@ -405,6 +422,12 @@ public final class Builder {
                 List<String> parts = new ArrayList<>();
                 for (Instruction.ArgDefinition d : a.args()) {
                     parts.add(d.value() == null ? d.key() : d.key() + "=" + d.value());
+                    st.buildArgs.remove(d.key());
+                    st.buildArgs.put(d.key(), d.value());
+                    if (d.value() != null) {
+                        st.runEnv.remove(d.key());
+                        st.runEnv.put(d.key(), d.value());
+                    }
                 }
                 commit(st, cc, "ARG " + String.join(" ", parts));
             } else if (ins instanceof Instruction.Maintainer m) {
@@ -484,9 +507,8 @@ public final class Builder {
                 }
                 copy(st, s, ins, paths, a.contents(), a.destination(), "", a.chown(), a.chmod(), a.link(),
                         false, a.excludes(), true, a.unpack() == null || a.unpack(), downloads, a.sources());
-            } else if (ins instanceof Instruction.Run) {
-                throw error(ins, "RUN is not supported yet: jbuild cannot run commands until its container "
-                        + "executor lands; this Dockerfile needs a builder that can");
+            } else if (ins instanceof Instruction.Run r) {
+                run(st, s, r, cc);
             } else {
                 throw error(ins, "unsupported instruction " + ins.name());
             }
@@ -609,6 +631,249 @@ public final class Builder {
                     HISTORY_COMMENT, false));
         }
 
+        private dev.jbuild.executor.Executor executor;
+
+        private dev.jbuild.executor.Executor executor() throws IOException {
+            if (executor == null) {
+                executor = dev.jbuild.executor.Executors.forName(req.run().runtime(), store.root());
+            }
+            return executor;
+        }
+
+        private void run(StageState st, Stage s, Instruction.Run r, ContainerConfig cc)
+                throws BuildException, IOException {
+            if (r.security().equals("insecure") && !req.run().entitlements().contains("security.insecure")) {
+                throw error(r, "RUN --security=insecure needs the build to be started with --allow security.insecure");
+            }
+            List<dev.jbuild.executor.Mount> mounts = new ArrayList<>();
+            Map<String, String> env = new LinkedHashMap<>(st.runEnv);
+            env.putAll(expander.proxyEnv());
+            List<java.nio.channels.FileLock> locks = new ArrayList<>();
+            try {
+                for (dev.jbuild.core.instructions.Mount m : r.mounts()) {
+                    mount(st, s, r, m, mounts, env, locks);
+                }
+                List<String> args = RunStep.commandLine(r, cc.shell(), scratch, mounts);
+                String history = RunStep.historyText(args, st.buildArgs, st.runEnv);
+                List<LowerDir> lowers = lowerDirs(st);
+                Path upper = Files.createTempDirectory(scratch, "upper-");
+                Path work = Files.createTempDirectory(scratch, "work-");
+                // The merged root takes the upper directory's attributes: make it what an image root is.
+                Files.setPosixFilePermissions(upper, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+                Users.Ids ids = cc.user() == null ? new Users.Ids(0, 0) : resolveUser(r, cc.user(), st.tree);
+                if (!env.containsKey("HOME")) {
+                    // runc sets HOME from the container's /etc/passwd when the image does not, so BuildKit's RUN has it.
+                    env.put("HOME", Users.home(ids.uid(), st.tree));
+                }
+                List<Long> groups = cc.user() == null ? List.of() : Users.supplementaryGroups(cc.user(), ids, st.tree);
+                String network = r.network().equals("default") ? req.run().network() : r.network();
+                List<String> envList = new ArrayList<>();
+                env.forEach((k, v) -> envList.add(k + "=" + v));
+                Path resolv = scratch.resolve("resolv.conf");
+                if (!Files.exists(resolv)) {
+                    Path host = Path.of("/etc/resolv.conf");
+                    Files.writeString(resolv, Files.isReadable(host) ? Files.readString(host) : "");
+                }
+                Path hosts = scratch.resolve("hosts");
+                if (!Files.exists(hosts)) {
+                    Files.writeString(hosts, "127.0.0.1\tlocalhost " + RunStep.HOSTNAME
+                            + "\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+                }
+                dev.jbuild.executor.ExecSpec spec = new dev.jbuild.executor.ExecSpec(
+                        lowers.stream().map(LowerDir::path).toList(), upper, work, args, envList,
+                        "/" + st.workdir, ids.uid(), ids.gid(), groups, RunStep.HOSTNAME,
+                        network.equals("none") ? dev.jbuild.executor.Network.NONE
+                                : dev.jbuild.executor.Network.HOST,
+                        mounts, resolv, hosts, r.security().equals("insecure"), null);
+                RunStep.Output out = new RunStep.Output(line -> req.progress().accept("  " + line));
+                dev.jbuild.executor.ExecResult result;
+                try {
+                    result = RunStep.execute(executor(), spec, out, String.join(" ", args));
+                } catch (BuildException e) {
+                    throw error(r, e.getMessage());
+                }
+                // Mount points and their parents that the step did not have: dropped when left empty
+                // (BuildKit removes such stubs too), so /run/secrets never reaches a layer.
+                Set<String> stubs = new java.util.HashSet<>();
+                for (String created : result.createdPaths()) {
+                    for (String p = FileTree.clean(created); !p.isEmpty(); p = FileTree.parent(p)) {
+                        if (st.tree.get(p) == null) {
+                            stubs.add(p);
+                        }
+                    }
+                }
+                List<LayerEntry> entries = dev.jbuild.store.UpperDiff.entries(upper, stubs, path -> st.tree.get(path));
+                boolean withLayer = !entries.isEmpty();
+                if (withLayer) {
+                    writeLayer(st, entries);
+                }
+                st.config = st.config.appendHistory(new History(OciJson.formatTime(created),
+                        "RUN " + history + " # buildkit", null, HISTORY_COMMENT, !withLayer));
+            } finally {
+                for (java.nio.channels.FileLock l : locks) {
+                    try {
+                        l.release();
+                        l.channel().close();
+                    } catch (IOException ignored) {
+                        // the lock dies with its channel anyway
+                    }
+                }
+            }
+        }
+
+        /** The stage's layers as overlay lower directories, top first. */
+        private List<LowerDir> lowerDirs(StageState st) throws IOException {
+            List<Digest> diffIds = st.config.rootfs() == null ? List.of() : st.config.rootfs().diffIds();
+            List<Layer> bottomFirst = new ArrayList<>();
+            for (int i = 0; i < st.layers.size(); i++) {
+                bottomFirst.add(new Layer(st.layers.get(i), diffIds.get(i)));
+            }
+            // The store's list stops below a layer whose root is opaque (overlay ignores that mark on a lower root).
+            return store.rootfs().lowerDirs(bottomFirst).stream().map(LowerDir::new).toList();
+        }
+
+        private void mount(StageState st, Stage s, Instruction.Run r, dev.jbuild.core.instructions.Mount m,
+                List<dev.jbuild.executor.Mount> mounts, Map<String, String> env,
+                List<java.nio.channels.FileLock> locks) throws BuildException, IOException {
+            String target = m.target().startsWith("/") ? m.target() : "/" + FileTree.join(st.workdir, m.target());
+            switch (m.type()) {
+                case "cache" -> {
+                    String id = m.cacheId().isEmpty() ? target : m.cacheId();
+                    Path dir = store.root().resolve("cache").resolve(RunStep.cacheDirName(id));
+                    if (!Files.isDirectory(dir)) {
+                        Path tmp = Files.createDirectories(store.root().resolve("cache"))
+                                .resolve(dir.getFileName() + ".new-" + ProcessHandle.current().pid());
+                        Files.createDirectories(tmp);
+                        if (!m.from().isEmpty() || !m.source().isEmpty()) {
+                            SourceFs from = mountSource(m, s, r);
+                            materialize(from, FileTree.clean(m.source()), tmp);
+                        }
+                        setOwnerAndMode(tmp, m.uid() == null ? 0 : m.uid(), m.gid() == null ? 0 : m.gid(),
+                                m.mode() == null ? 0755 : m.mode());
+                        try {
+                            Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                        } catch (java.nio.file.FileAlreadyExistsException
+                                | java.nio.file.DirectoryNotEmptyException raced) {
+                            deleteRecursively(tmp);
+                        }
+                    }
+                    if (m.sharing().equals("locked")) {
+                        locks.add(RunStep.lockCache(dir.resolveSibling(dir.getFileName() + ".lock")));
+                    }
+                    mounts.add(new dev.jbuild.executor.Mount(dev.jbuild.executor.Mount.Type.BIND,
+                            dir, target, m.readOnly(), 0, 0));
+                }
+                case "bind" -> {
+                    SourceFs from = mountSource(m, s, r);
+                    Path dir = Files.createTempDirectory(scratch, "bind-");
+                    String src = FileTree.clean(m.source());
+                    SourceFs.Stat stat = from.stat(src, true);
+                    if (stat == null) {
+                        throw error(r, "bind mount source \"" + src + "\": not found in " + from.describe());
+                    }
+                    Path source = dir;
+                    if (stat.isDirectory()) {
+                        materialize(from, src, dir);
+                    } else {
+                        source = dir.resolve("file");
+                        try (java.io.InputStream in = stat.content().open()) {
+                            Files.copy(in, source);
+                        }
+                    }
+                    mounts.add(new dev.jbuild.executor.Mount(dev.jbuild.executor.Mount.Type.BIND,
+                            source, target, m.readOnly(), 0, 0));
+                }
+                case "tmpfs" -> mounts.add(new dev.jbuild.executor.Mount(
+                        dev.jbuild.executor.Mount.Type.TMPFS, null, target, false, m.sizeLimit(), 01777));
+                case "secret" -> {
+                    String id = !m.cacheId().isEmpty() ? m.cacheId() : FileTree.baseName(FileTree.clean(m.target()));
+                    RunOptions.Secret secret = req.run().secrets().get(id);
+                    byte[] value = secret == null ? null : secretValue(secret);
+                    if (value == null) {
+                        if (m.required()) {
+                            throw error(r, "secret " + id + " is required but was not given (--secret id=" + id + ",...)");
+                        }
+                        return;
+                    }
+                    if (m.env() != null && m.target().isEmpty()) {
+                        env.put(m.env(), new String(value, StandardCharsets.UTF_8));
+                        return;
+                    }
+                    if (m.env() != null) {
+                        env.put(m.env(), new String(value, StandardCharsets.UTF_8));
+                    }
+                    String path = m.target().isEmpty() ? "/run/secrets/" + id : target;
+                    Path dir = Files.createTempDirectory(scratch, "secret-");
+                    Path file = dir.resolve("secret");
+                    Files.write(file, value);
+                    setOwnerAndMode(file, m.uid() == null ? 0 : m.uid(), m.gid() == null ? 0 : m.gid(),
+                            m.mode() == null ? 0400 : m.mode());
+                    mounts.add(new dev.jbuild.executor.Mount(dev.jbuild.executor.Mount.Type.BIND,
+                            file, path, true, 0, 0));
+                }
+                case "ssh" -> {
+                    String id = m.cacheId().isEmpty() ? "default" : m.cacheId();
+                    Path sock = req.run().ssh().get(id);
+                    if (sock == null) {
+                        if (m.required()) {
+                            throw error(r, "ssh agent " + id + " is required but was not given (--ssh " + id + "=SOCKET)");
+                        }
+                        return;
+                    }
+                    String path = m.target().isEmpty() ? "/run/buildkit/ssh_agent.0" : target;
+                    mounts.add(new dev.jbuild.executor.Mount(dev.jbuild.executor.Mount.Type.BIND,
+                            sock, path, false, 0, 0));
+                    env.put("SSH_AUTH_SOCK", path);
+                }
+                default -> throw error(r, "unsupported mount type " + m.type());
+            }
+        }
+
+        private SourceFs mountSource(dev.jbuild.core.instructions.Mount m, Stage s, Instruction ins)
+                throws BuildException, IOException {
+            if (m.from().isEmpty()) {
+                return context;
+            }
+            Stage fromStage = stageRef(m.from(), s);
+            if (fromStage != null) {
+                StageState fst = states.get(fromStage.index());
+                if (fst == null) {
+                    throw error(ins, "stage " + m.from() + " is not built before this step");
+                }
+                return new TreeFs(fst.tree, "stage " + fromStage.displayName());
+            }
+            return new TreeFs(image(m.from(), ins, platform).tree(), "image " + m.from());
+        }
+
+        private void materialize(SourceFs from, String dir, Path dest) throws BuildException, IOException {
+            String base = from.resolve(dir);
+            String prefix = base.isEmpty() ? "" : base + "/";
+            List<LayerEntry> entries = new ArrayList<>();
+            for (LayerEntry e : from.walk(dir)) {
+                entries.add(e.withPath(e.path().substring(prefix.length())));
+            }
+            dev.jbuild.core.output.LocalWriter.write(dest, entries);
+        }
+
+        private byte[] secretValue(RunOptions.Secret secret) throws IOException {
+            if (secret.file() != null) {
+                return Files.readAllBytes(secret.file());
+            }
+            String v = System.getenv(secret.env());
+            return v == null ? null : v.getBytes(StandardCharsets.UTF_8);
+        }
+
+        private void setOwnerAndMode(Path p, long uid, long gid, int mode) throws IOException {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(
+                    perms(mode)));
+            try {
+                Files.setAttribute(p, "unix:uid", (int) uid);
+                Files.setAttribute(p, "unix:gid", (int) gid);
+            } catch (UnsupportedOperationException | IOException notRoot) {
+                // unprivileged: the user namespace maps the caller to root inside
+            }
+        }
+
         private void writeLayer(StageState st, List<LayerEntry> entries) throws IOException {
             Layer layer = LayerWriter.write(store.blobs(), entries, req.compression(), req.sourceDateEpoch(),
                     req.dockerFormat());
@@ -629,6 +894,18 @@ public final class Builder {
         }
         env.add(key + "=" + value);
     }
+
+    static String perms(int mode) {
+        String rwx = "rwxrwxrwx";
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 9; i++) {
+            sb.append((mode & (0400 >> i)) != 0 ? rwx.charAt(i) : '-');
+        }
+        return sb.toString();
+    }
+
+    /** An overlay lower directory (a layer snapshot). */
+    record LowerDir(Path path) {}
 
     static List<String> withShell(ContainerConfig cc, List<String> args) {
         List<String> shell = new ArrayList<>(cc.shell().isEmpty() ? List.of("/bin/sh", "-c") : cc.shell());

@@ -46,6 +46,83 @@ final class Users {
         return new Ids(uid, gid);
     }
 
+    /**
+     * The supplementary groups of a USER, as the container's /etc/group lists them for its name
+     * (a numeric user has none beyond its group, unless /etc/passwd names it).
+     */
+    static java.util.List<Long> supplementaryGroups(String spec, Ids ids, FileTree tree) throws BuildException {
+        int colon = spec.indexOf(':');
+        String user = colon < 0 ? spec : spec.substring(0, colon);
+        if (isNumeric(user)) {
+            String[] byId = findById(tree, user);
+            if (byId == null) {
+                return java.util.List.of();
+            }
+            user = byId[0];
+        }
+        java.util.List<Long> groups = new java.util.ArrayList<>();
+        String text = read(tree, "etc/group");
+        if (text == null) {
+            return groups;
+        }
+        for (String line : text.split("\n")) {
+            String[] f = line.split(":", -1);
+            if (f.length >= 4 && !f[3].isEmpty()) {
+                for (String member : f[3].split(",")) {
+                    if (member.trim().equals(user)) {
+                        try {
+                            long gid = Long.parseLong(f[2].trim());
+                            if (gid != ids.gid() && !groups.contains(gid)) {
+                                groups.add(gid);
+                            }
+                        } catch (NumberFormatException ignored) {
+                            // a malformed line names no group
+                        }
+                    }
+                }
+            }
+        }
+        return groups;
+    }
+
+    /** The home directory of a uid in the container's /etc/passwd, "/" when it has none (runc's rule). */
+    static String home(long uid, FileTree tree) throws BuildException {
+        String[] entry = findById(tree, Long.toString(uid));
+        return entry != null && entry.length >= 6 && !entry[5].isEmpty() ? entry[5] : "/";
+    }
+
+    private static String[] findById(FileTree tree, String uid) throws BuildException {
+        String text = read(tree, "etc/passwd");
+        if (text == null) {
+            return null;
+        }
+        for (String line : text.split("\n")) {
+            String[] f = line.split(":", -1);
+            if (f.length >= 3 && f[2].equals(uid)) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    private static String read(FileTree tree, String file) throws BuildException {
+        String path;
+        try {
+            path = tree.resolve(file, true);
+        } catch (IllegalStateException e) {
+            return null;
+        }
+        LayerEntry e = tree.get(path);
+        if (e == null || e.type() != LayerEntry.Type.FILE || e.content() == null) {
+            return null;
+        }
+        try (InputStream in = e.content().open()) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException ex) {
+            throw new BuildException("cannot read /" + file + ": " + ex.getMessage());
+        }
+    }
+
     private static boolean isNumeric(String s) {
         if (s.isEmpty() || s.length() > 10) {
             return false;

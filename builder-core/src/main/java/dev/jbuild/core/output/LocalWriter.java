@@ -18,10 +18,10 @@ import java.util.Set;
  * {@code --output type=local}: the final root filesystem written into a directory. Owners are set
  * when running as root; nothing is ever written through a symlink of the tree being written.
  */
-final class LocalWriter {
+public final class LocalWriter {
     private LocalWriter() {}
 
-    static void write(Path dest, List<LayerEntry> entries) throws IOException {
+    public static void write(Path dest, List<LayerEntry> entries) throws IOException {
         Files.createDirectories(dest);
         Path root = dest.toRealPath();
         boolean root0 = "root".equals(System.getProperty("user.name"));

@@ -1,0 +1,282 @@
+package dev.jbuild.core.build;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jbuild.oci.Descriptor;
+import dev.jbuild.oci.History;
+import dev.jbuild.oci.Platform;
+import dev.jbuild.store.Compression;
+import dev.jbuild.store.LayerEntry;
+import dev.jbuild.store.LayerReader;
+import dev.jbuild.store.Store;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * RUN steps in containers (the embedded helper), on a busybox image the test assembles from
+ * Debian's busybox-static with a Dockerfile of its own.
+ */
+class RunBuildTest {
+    static final Instant EPOCH = Instant.ofEpochSecond(1_700_000_000L);
+    static final Path BUSYBOX = Path.of("/usr/bin/busybox");
+
+    @TempDir
+    Path tmp;
+    Path ctx;
+    Store store;
+    final List<String> progress = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        if (!Files.isExecutable(BUSYBOX)) {
+            throw new IllegalStateException(BUSYBOX + " is missing: apt-get install busybox-static");
+        }
+        store = Store.open(tmp.resolve("root"));
+        Path base = Files.createDirectories(tmp.resolve("base"));
+        Files.createDirectories(base.resolve("bin"));
+        Files.copy(BUSYBOX, base.resolve("bin/busybox"));
+        Files.writeString(base.resolve("passwd"), "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n");
+        Files.writeString(base.resolve("group"), "root:x:0:\napp:x:1000:\nstaff:x:50:app\nwheel:x:10:root,app\n");
+        Files.writeString(base.resolve("Dockerfile"), "FROM scratch\nCOPY bin/busybox /bin/busybox\n"
+                + "RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nCOPY passwd group /etc/\n"
+                + "RUN mkdir -p /tmp /root /home/app && chmod 1777 /tmp && chown 1000:1000 /home/app\n");
+        build(base, "FROM scratch\n", Map.of(), RunOptions.DEFAULT, "busybox:test");
+        ctx = Files.createDirectories(tmp.resolve("ctx"));
+    }
+
+    BuildResult build(Path context, String ignoredDockerfile, Map<String, String> args, RunOptions run, String... tags)
+            throws Exception {
+        return new Builder(store).build(new BuildRequest(context, null, List.of(tags), args, null,
+                Platform.parse("linux/amd64"), Compression.GZIP, false, EPOCH, progress::add, Map.of(), run));
+    }
+
+    BuildResult build(String dockerfile) throws Exception {
+        return build(dockerfile, RunOptions.DEFAULT);
+    }
+
+    BuildResult build(String dockerfile, RunOptions run) throws Exception {
+        Files.writeString(ctx.resolve("Dockerfile"), dockerfile);
+        return build(ctx, dockerfile, Map.of(), run);
+    }
+
+    static Map<String, LayerEntry> fs(BuildResult r) {
+        Map<String, LayerEntry> m = new TreeMap<>();
+        for (LayerEntry e : r.rootfs()) {
+            m.put(e.path(), e);
+        }
+        return m;
+    }
+
+    static String content(LayerEntry e) throws IOException {
+        try (InputStream in = e.content().open()) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The entries of the image's last layer. */
+    List<String> lastLayer(BuildResult r) throws IOException {
+        List<Descriptor> layers = r.manifest().layers();
+        List<String> paths = new ArrayList<>();
+        try (LayerReader reader = LayerReader.open(store.blobs(), layers.get(layers.size() - 1).digest())) {
+            for (LayerEntry e = reader.next(); e != null; e = reader.next()) {
+                paths.add(e.path() + (e.type() == LayerEntry.Type.SYMLINK ? " -> " + e.linkTarget()
+                        : e.type() == LayerEntry.Type.HARDLINK ? " link " + e.linkTarget() : ""));
+            }
+        }
+        return paths;
+    }
+
+    @Test
+    void writesDeletesReplacesAndLinksBecomeTheLayer() throws Exception {
+        BuildResult first = build("FROM busybox:test\nRUN mkdir -p /data/old && echo a > /data/old/f && echo b > /data/keep"
+                + " && echo gone > /data/gone\n");
+        assertTrue(fs(first).containsKey("data/old/f"));
+        build("FROM busybox:test\nRUN mkdir -p /data/old && echo a > /data/old/f && echo b > /data/keep"
+                + " && echo gone > /data/gone\n");
+        BuildResult r = build("FROM busybox:test\nRUN mkdir -p /data/old && echo a > /data/old/f && echo b > /data/keep"
+                + " && echo gone > /data/gone\n"
+                + "RUN rm /data/gone && rm -r /data/old && mkdir /data/old && echo new > /data/old/n"
+                + " && ln /data/keep /data/hard && ln -s keep /data/soft && chmod 4755 /data/keep\n");
+        List<String> layer = lastLayer(r);
+        assertTrue(layer.contains("data/.wh.gone"), layer.toString());
+        assertTrue(layer.contains("data/old/.wh..wh..opq"), "a replaced directory is opaque: " + layer);
+        assertTrue(layer.contains("data/old/n"), layer.toString());
+        assertTrue(layer.contains("data/soft -> keep"), layer.toString());
+        assertTrue(layer.stream().anyMatch(l -> l.startsWith("data/keep link data/hard")
+                || l.startsWith("data/hard link data/keep")), "hard links stay hard links: " + layer);
+        Map<String, LayerEntry> fs = fs(r);
+        assertNull(fs.get("data/gone"));
+        assertNull(fs.get("data/old/f"));
+        assertEquals("new\n", content(fs.get("data/old/n")));
+        assertEquals(04755, fs.get("data/keep").mode());
+        for (String mountPoint : List.of("proc", "sys", "dev", "etc/resolv.conf", "etc/hosts", "etc/hostname")) {
+            assertFalse(layer.stream().anyMatch(l -> l.equals(mountPoint) || l.startsWith(mountPoint + "/")),
+                    mountPoint + " must not be captured: " + layer);
+        }
+    }
+
+    @Test
+    void isolationFromTheHost() throws Exception {
+        Path marker = Files.createTempFile("jbuild-host-marker-", "");
+        try {
+            BuildResult r = build("FROM busybox:test\nRUN test ! -e " + marker + " && echo pids $(ls /proc | grep -c '^[0-9]')"
+                    + " && hostname && cat /etc/hosts\n");
+            // The shell, its $(...) subshell, ls and grep, and perhaps an init: a handful, not the host's hundreds.
+            assertTrue(progress.stream().anyMatch(l -> l.trim().matches("pids [1-6]")), "only the container's processes: "
+                    + progress);
+            assertTrue(progress.stream().anyMatch(l -> l.trim().equals(RunStep.HOSTNAME)), progress.toString());
+            assertEquals(4, r.manifest().layers().size(), "a step that changes nothing adds no layer");
+            assertTrue(r.config().history().get(r.config().history().size() - 1).emptyLayer());
+        } finally {
+            Files.delete(marker);
+        }
+    }
+
+    @Test
+    void lowerLayersAreNotChanged() throws Exception {
+        build("FROM busybox:test\nRUN rm -rf /bin/ls /etc/passwd && echo changed > /etc/group\n");
+        BuildResult again = build("FROM busybox:test\nRUN test -e /bin/ls && grep -q app /etc/passwd && grep -q staff /etc/group\n");
+        assertEquals(again.config().history().size(), again.config().history().size());
+    }
+
+    @Test
+    void failingStepReportsLineCommandExitCodeAndOutput() throws Exception {
+        BuildException e = assertThrows(BuildException.class,
+                () -> build("FROM busybox:test\n\nRUN echo first line; echo to stderr >&2; exit 3\n"));
+        String m = e.getMessage();
+        assertTrue(m.startsWith("Dockerfile:3: RUN echo first line; echo to stderr >&2; exit 3: process \"/bin/sh -c "
+                + "echo first line; echo to stderr >&2; exit 3\" did not complete successfully: exit code: 3"), m);
+        assertTrue(m.contains("first line") && m.contains("to stderr"), m);
+    }
+
+    @Test
+    void environmentUserWorkdirShellAndBuildArgs() throws Exception {
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox:test\nENV A=1\nARG B=2\nWORKDIR /w/x\nUSER app\n"
+                + "RUN echo \"env $A $B $(pwd) $(id -u):$(id -g) $(id -G)\"\nSHELL [\"/bin/sh\", \"-ec\"]\n"
+                + "USER root\nRUN echo shell $0\n");
+        BuildResult r = build(ctx, null, Map.of("B", "3"), RunOptions.DEFAULT);
+        assertTrue(progress.stream().anyMatch(l -> l.trim().equals("env 1 3 /w/x 1000:1000 1000 10 50")),
+                progress.toString());
+        assertTrue(progress.stream().anyMatch(l -> l.trim().equals("shell /bin/sh")), progress.toString());
+        List<History> h = r.config().history();
+        assertTrue(h.stream().anyMatch(x -> x.createdBy().equals(
+                "RUN |1 B=3 /bin/sh -c echo \"env $A $B $(pwd) $(id -u):$(id -g) $(id -G)\" # buildkit")),
+                h.toString());
+    }
+
+    @Test
+    void heredocs() throws Exception {
+        BuildResult r = build("FROM busybox:test\nRUN <<EOF\necho one > /one\necho two > /two\nEOF\n"
+                + "RUN <<EOF\n#!/bin/sh\necho script $0 > /three\nEOF\nRUN cat <<EOF > /four\nfour $HOME\nEOF\n");
+        Map<String, LayerEntry> fs = fs(r);
+        assertEquals("one\n", content(fs.get("one")));
+        assertEquals("two\n", content(fs.get("two")));
+        assertEquals("script /dev/pipes/EOF\n", content(fs.get("three")));
+        assertEquals("four /root\n", content(fs.get("four")));
+    }
+
+    @Test
+    void cacheMountsPersistAcrossBuildsAndStayOutOfTheImage() throws Exception {
+        String df = "FROM busybox:test\nRUN --mount=type=cache,target=/var/cache/x echo run >> /var/cache/x/log"
+                + " && wc -l < /var/cache/x/log > /count\n";
+        build(df);
+        BuildResult second = build(df);
+        assertEquals("2\n", content(fs(second).get("count")));
+        assertFalse(fs(second).containsKey("var/cache/x/log"));
+    }
+
+    @Test
+    void bindAndTmpfsMounts() throws Exception {
+        Files.writeString(ctx.resolve("input.txt"), "from context\n");
+        BuildResult r = build("FROM busybox:test\nRUN --mount=type=bind,target=/src cat /src/input.txt > /copied"
+                + " && ! touch /src/new 2>/dev/null\nRUN --mount=type=bind,target=/src,rw touch /src/new && test -e /src/new\n"
+                + "RUN --mount=type=tmpfs,target=/scratch echo x > /scratch/y && test -e /scratch/y\n");
+        Map<String, LayerEntry> fs = fs(r);
+        assertEquals("from context\n", content(fs.get("copied")));
+        assertFalse(fs.containsKey("src/new"));
+        assertFalse(fs.containsKey("scratch/y"));
+    }
+
+    @Test
+    void secretsNeverReachALayerOrTheHistory() throws Exception {
+        Path secretFile = tmp.resolve("token");
+        String value = "s3cr3t-" + System.nanoTime();
+        Files.writeString(secretFile, value);
+        RunOptions run = new RunOptions("native", "default",
+                Map.of("tok", new RunOptions.Secret(secretFile, null)), Map.of(), Set.of());
+        // The Dockerfile holds only the value's digest: the history must not, and does not, learn the value.
+        String hex = dev.jbuild.oci.Digest.sha256(value.getBytes(StandardCharsets.UTF_8)).hex();
+        BuildResult r = build("FROM busybox:test\nRUN --mount=type=secret,id=tok test \"$(sha256sum < /run/secrets/tok"
+                + " | cut -d' ' -f1)\" = " + hex + " && echo checked > /ok\n"
+                + "RUN --mount=type=secret,id=tok,env=TOKEN test \"$(printf %s \"$TOKEN\" | sha256sum | cut -d' ' -f1)\" = "
+                + hex + "\n", run);
+        assertTrue(fs(r).containsKey("ok"));
+        for (Descriptor d : r.manifest().layers()) {
+            try (LayerReader reader = LayerReader.open(store.blobs(), d.digest())) {
+                for (LayerEntry e = reader.next(); e != null; e = reader.next()) {
+                    assertFalse(e.path().contains("secrets"), e.path());
+                    if (e.type() == LayerEntry.Type.FILE) {
+                        String text = new String(reader.content().readAllBytes(), StandardCharsets.ISO_8859_1);
+                        assertFalse(text.contains(value), "secret value in " + e.path());
+                    }
+                }
+            }
+        }
+        assertFalse(new String(dev.jbuild.oci.OciJson.write(r.config()), StandardCharsets.UTF_8).contains(value));
+        assertFalse(String.join("\n", progress).contains(value));
+        BuildException missing = assertThrows(BuildException.class,
+                () -> build("FROM busybox:test\nRUN --mount=type=secret,id=other,required cat /run/secrets/other\n"));
+        assertTrue(missing.getMessage().contains("secret other is required"), missing.getMessage());
+    }
+
+    @Test
+    void networkNoneHasOnlyLoopback() throws Exception {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", ex -> {
+            byte[] b = "reached".getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/";
+            build("FROM busybox:test\nRUN wget -q -O /got " + url + "\n");
+            BuildException none = assertThrows(BuildException.class,
+                    () -> build("FROM busybox:test\nRUN --network=none wget -q -O /got " + url + "\n"));
+            assertTrue(none.getMessage().contains("exit code"), none.getMessage());
+            assertFalse(none.getMessage().contains("Segmentation") || none.getMessage().contains("exit code: 139"),
+                    "wget must fail to connect, not crash: " + none.getMessage());
+            build("FROM busybox:test\nRUN --network=none test \"$(ls /sys/class/net)\" = lo\n");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void insecureNeedsTheEntitlement() throws Exception {
+        BuildException e = assertThrows(BuildException.class,
+                () -> build("FROM busybox:test\nRUN --security=insecure true\n"));
+        assertTrue(e.getMessage().contains("--allow security.insecure"), e.getMessage());
+        build("FROM busybox:test\nRUN --security=insecure true\n",
+                new RunOptions("native", "default", Map.of(), Map.of(), Set.of("security.insecure")));
+    }
+}
