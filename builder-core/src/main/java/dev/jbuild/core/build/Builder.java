@@ -134,7 +134,12 @@ public final class Builder {
         }
 
         try (StoreLock lock = store.lockShared()) {
-            Path scratch = Files.createTempDirectory(store.root().resolve("tmp"), "build-");
+            // Named <prefix>.<pid>.<hex> so that the store removes it at the next open if this
+            // process dies without cleaning up (SIGKILL).
+            byte[] rnd = new byte[8];
+            new java.security.SecureRandom().nextBytes(rnd);
+            Path scratch = Files.createDirectory(store.root().resolve("tmp").resolve(
+                    "build." + ProcessHandle.current().pid() + "." + java.util.HexFormat.of().formatHex(rnd)));
             boolean ok = false;
             try {
                 ContextFs context = new ContextFs(req.context(), ignore);
