@@ -46,6 +46,9 @@ final class GarbageCollector {
         Set<Digest> keepDiffIds = new HashSet<>();
         Deque<Digest> work = new ArrayDeque<>(store.images().readLocked().values());
         work.addAll(extraRoots);
+        // Layers the build cache refers to stay, so that a later build can reuse them.
+        Set<Digest> cached = store.steps().layers();
+        work.addAll(cached);
         keepDiffIds.addAll(extraRoots);
         while (!work.isEmpty()) {
             Digest d = work.pop();

@@ -48,6 +48,7 @@ public final class Store {
     private final SnapshotStore snapshots;
     private final RootfsSnapshots rootfs;
     private final ImageStore images;
+    private final StepCache steps;
 
     private Store(Path root) {
         this.root = root;
@@ -57,6 +58,7 @@ public final class Store {
         this.snapshots = new SnapshotStore(this);
         this.rootfs = new RootfsSnapshots(this);
         this.images = new ImageStore(this);
+        this.steps = new StepCache(this, root.resolve("steps"));
     }
 
     /**
@@ -117,6 +119,11 @@ public final class Store {
     /** Layers unpacked as overlay lower directories, for containers (RUN). */
     public RootfsSnapshots rootfs() {
         return rootfs;
+    }
+
+    /** The build cache's step index. */
+    public StepCache steps() {
+        return steps;
     }
 
     public ImageStore images() {

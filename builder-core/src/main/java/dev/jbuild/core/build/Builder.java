@@ -74,6 +74,12 @@ public final class Builder {
         final Map<String, String> runEnv = new LinkedHashMap<>();
         /** The ARGs declared in this stage and its parent stages, for RUN's history text. */
         final Map<String, String> buildArgs = new LinkedHashMap<>();
+        /** The cache key of the filesystem so far. */
+        Digest key;
+        /** Whether a step of this stage (or of what it builds on) ran rather than hit the cache. */
+        boolean missed;
+        /** --no-cache or --no-cache-filter for this stage. */
+        boolean noCache;
 
         /** FROM --platform after expansion, else the build's target platform. */
         Platform expandedPlatform(StageExpander expander, Stage s, Platform fallback) throws BuildException {
@@ -145,8 +151,12 @@ public final class Builder {
                 ContextFs context = new ContextFs(req.context(), ignore);
                 Run run = new Run(req, stages, expander, context, scratch, platform, created, dfName);
                 List<Stage> order = run.plan(target);
-                for (Stage s : order) {
-                    run.buildStage(s);
+                try {
+                    for (Stage s : order) {
+                        run.buildStage(s);
+                    }
+                } finally {
+                    run.hasher.save();
                 }
                 StageState st = run.states.get(target.index());
                 BuildResult result = finish(req, st, created, scratch);
@@ -202,6 +212,7 @@ public final class Builder {
         final String dfName;
         final Map<Integer, StageState> states = new HashMap<>();
         final Map<String, ImageSource.Image> images = new HashMap<>();
+        final ContentHasher hasher;
 
         Run(BuildRequest req, Stages stages, StageExpander expander, ContextFs context, Path scratch, Platform platform,
                 Instant created, String dfName) {
@@ -213,6 +224,8 @@ public final class Builder {
             this.platform = platform;
             this.created = created;
             this.dfName = dfName;
+            this.hasher = new ContentHasher(store.root().resolve("statcache").resolve(
+                    Digest.sha256(context.root().toString().getBytes(StandardCharsets.UTF_8)).hex()));
         }
 
         BuildException error(Instruction ins, String message) {
@@ -309,8 +322,13 @@ public final class Builder {
                 throw new BuildException(e.getMessage(), e);
             }
             List<String> onbuild = List.of();
+            st.noCache = req.cache().noCache() || req.cache().noCacheStages().contains(s.displayName())
+                    || req.cache().noCacheStages().contains(Integer.toString(s.index()))
+                    || (s.name() != null && req.cache().noCacheStages().contains(s.name()));
             if (baseStage != null) {
                 StageState parent = states.get(baseStage.index());
+                st.key = parent.key;
+                st.missed = parent.missed;
                 st.config = parent.config;
                 st.layers.addAll(parent.layers);
                 st.tree = parent.tree.copy();
@@ -319,10 +337,12 @@ public final class Builder {
                 st.buildArgs.putAll(parent.buildArgs);
                 parentExpanded = parent.expanded;
             } else if (baseName.equalsIgnoreCase("scratch")) {
+                st.key = StepKey.root("scratch " + platform.format());
                 st.config = ImageConfig.forPlatform(platform);
             } else {
                 Platform stagePlatform = st.expandedPlatform(expander, s, platform);
                 ImageSource.Image image = image(baseName, s.from(), stagePlatform);
+                st.key = StepKey.root("image " + image.manifestDigest());
                 st.config = image.config().withoutUnknownFields().withCreated(null);
                 st.layers.addAll(image.layers());
                 st.tree = image.tree().copy();
@@ -394,7 +414,7 @@ public final class Builder {
             ImageSource.Image img = images.get(key);
             if (img == null) {
                 try {
-                    img = new ImageSource(store).load(name, want);
+                    img = new ImageSource(store, req.registry(), req.pull(), req.progress()).load(name, want);
                 } catch (BuildException e) {
                     throw error(where, e.getMessage());
                 }
@@ -551,7 +571,11 @@ public final class Builder {
                         entries.add(st.tree.get(p));
                     }
                     entries.addAll(created);
-                    writeLayer(st, entries);
+                    StepKey k = key(st, "WORKDIR /" + abs);
+                    entryInputs(k, entries);
+                    if (!fromCache(st, k)) {
+                        record(st, k, writeLayer(st, entries));
+                    }
                     withLayer = true;
                 }
             }
@@ -614,7 +638,6 @@ public final class Builder {
             } catch (BuildException e) {
                 throw error(ins, e.getMessage());
             }
-            writeLayer(st, entries);
             StringBuilder msg = new StringBuilder(add ? "ADD" : "COPY");
             if (parents) {
                 msg.append(" --parents");
@@ -632,6 +655,12 @@ public final class Builder {
                 msg.append(" <<").append(c.path());
             }
             msg.append(' ').append(dest).append(" # buildkit");
+            StepKey k = key(st, msg + (from.isEmpty() ? "" : " (from " + from + ")") + (link ? " --link" : "")
+                    + (excludes.isEmpty() ? "" : " --exclude=" + String.join(",", excludes)));
+            entryInputs(k, entries);
+            if (!fromCache(st, k)) {
+                record(st, k, writeLayer(st, entries));
+            }
             st.config = st.config.appendHistory(new History(OciJson.formatTime(created), msg.toString(), null,
                     HISTORY_COMMENT, false));
         }
@@ -654,9 +683,12 @@ public final class Builder {
             Map<String, String> env = new LinkedHashMap<>(st.runEnv);
             env.putAll(expander.proxyEnv());
             List<java.nio.channels.FileLock> locks = new ArrayList<>();
+            List<StepInput> runInputs = new ArrayList<>();
             try {
                 for (dev.jbuild.core.instructions.Mount m : r.mounts()) {
-                    mount(st, s, r, m, mounts, env, locks);
+                    runInputs.add(new StepInput("mount " + m.target(), Digest.sha256(mountSpec(m)
+                            .getBytes(StandardCharsets.UTF_8))));
+                    mount(st, s, r, m, mounts, env, locks, runInputs);
                 }
                 List<String> args = RunStep.commandLine(r, cc.shell(), scratch, mounts);
                 String history = RunStep.historyText(args, st.buildArgs, st.runEnv);
@@ -671,6 +703,7 @@ public final class Builder {
                     env.put("HOME", Users.home(ids.uid(), st.tree));
                 }
                 List<Long> groups = cc.user() == null ? List.of() : Users.supplementaryGroups(cc.user(), ids, st.tree);
+                // A secret's value never reaches the key; HOME does, as it is part of the environment.
                 String network = r.network().equals("default") ? req.run().network() : r.network();
                 List<String> envList = new ArrayList<>();
                 env.forEach((k, v) -> envList.add(k + "=" + v));
@@ -690,6 +723,26 @@ public final class Builder {
                         network.equals("none") ? dev.jbuild.executor.Network.NONE
                                 : dev.jbuild.executor.Network.HOST,
                         mounts, resolv, hosts, r.security().equals("insecure"), null);
+                // The bare command: build args are inputs of their own, so a change is named as such.
+                StepKey k = key(st, "RUN " + String.join(" ", args));
+                k.input("user", ids.uid() + ":" + ids.gid() + " " + groups);
+                k.input("workdir", "/" + st.workdir);
+                k.input("network", network);
+                k.input("security", r.security());
+                for (Map.Entry<String, String> e : env.entrySet()) {
+                    boolean arg = st.buildArgs.containsKey(e.getKey());
+                    k.input((arg ? "build arg " : "env ") + e.getKey(), e.getValue());
+                }
+                for (StepInput in : runInputs) {
+                    k.input(in.name(), in.digest());
+                }
+                if (fromCache(st, k)) {
+                    boolean cachedLayer = st.config.rootfs() != null && !st.layers.isEmpty()
+                            && store.steps().get(k.key()).map(e -> e.layer() != null).orElse(false);
+                    st.config = st.config.appendHistory(new History(OciJson.formatTime(created),
+                            "RUN " + history + " # buildkit", null, HISTORY_COMMENT, !cachedLayer));
+                    return;
+                }
                 RunStep.Output out = new RunStep.Output(line -> req.progress().accept("  " + line));
                 dev.jbuild.executor.ExecResult result;
                 try {
@@ -709,9 +762,7 @@ public final class Builder {
                 }
                 List<LayerEntry> entries = dev.jbuild.store.UpperDiff.entries(upper, stubs, path -> st.tree.get(path));
                 boolean withLayer = !entries.isEmpty();
-                if (withLayer) {
-                    writeLayer(st, entries);
-                }
+                record(st, k, withLayer ? writeLayer(st, entries) : null);
                 st.config = st.config.appendHistory(new History(OciJson.formatTime(created),
                         "RUN " + history + " # buildkit", null, HISTORY_COMMENT, !withLayer));
             } finally {
@@ -739,7 +790,7 @@ public final class Builder {
 
         private void mount(StageState st, Stage s, Instruction.Run r, dev.jbuild.core.instructions.Mount m,
                 List<dev.jbuild.executor.Mount> mounts, Map<String, String> env,
-                List<java.nio.channels.FileLock> locks) throws BuildException, IOException {
+                List<java.nio.channels.FileLock> locks, List<StepInput> inputs) throws BuildException, IOException {
             String target = m.target().startsWith("/") ? m.target() : "/" + FileTree.join(st.workdir, m.target());
             switch (m.type()) {
                 case "cache" -> {
@@ -778,8 +829,12 @@ public final class Builder {
                     }
                     Path source = dir;
                     if (stat.isDirectory()) {
-                        materialize(from, src, dir);
+                        List<LayerEntry> walked = materialize(from, src, dir);
+                        StepKey contents = new StepKey(StepKey.root("bind"), "bind");
+                        entryInputs(contents, walked);
+                        inputs.add(new StepInput("bind " + target, contents.key()));
                     } else {
+                        inputs.add(new StepInput("bind " + target, hasher.digest(stat.content())));
                         source = dir.resolve("file");
                         try (java.io.InputStream in = stat.content().open()) {
                             Files.copy(in, source);
@@ -850,7 +905,7 @@ public final class Builder {
             return new TreeFs(image(m.from(), ins, platform).tree(), "image " + m.from());
         }
 
-        private void materialize(SourceFs from, String dir, Path dest) throws BuildException, IOException {
+        private List<LayerEntry> materialize(SourceFs from, String dir, Path dest) throws BuildException, IOException {
             String base = from.resolve(dir);
             String prefix = base.isEmpty() ? "" : base + "/";
             List<LayerEntry> entries = new ArrayList<>();
@@ -858,6 +913,15 @@ public final class Builder {
                 entries.add(e.withPath(e.path().substring(prefix.length())));
             }
             dev.jbuild.core.output.LocalWriter.write(dest, entries);
+            return entries;
+        }
+
+        /** A mount's options as they affect the step (never a secret's value). */
+        private String mountSpec(dev.jbuild.core.instructions.Mount m) {
+            return m.type() + " target=" + m.target() + " source=" + m.source() + " from=" + m.from() + " id="
+                    + m.cacheId() + " ro=" + m.readOnly() + " sharing=" + m.sharing() + " uid=" + m.uid() + " gid="
+                    + m.gid() + " mode=" + m.mode() + " size=" + m.sizeLimit() + " env=" + m.env() + " required="
+                    + m.required();
         }
 
         private byte[] secretValue(RunOptions.Secret secret) throws IOException {
@@ -879,13 +943,96 @@ public final class Builder {
             }
         }
 
-        private void writeLayer(StageState st, List<LayerEntry> entries) throws IOException {
+        private Layer writeLayer(StageState st, List<LayerEntry> entries) throws IOException {
             Layer layer = LayerWriter.write(store.blobs(), entries, req.compression(), req.sourceDateEpoch(),
                     req.dockerFormat());
             st.layers.add(layer.descriptor());
             RootFs rootfs = st.config.rootfs() == null ? RootFs.layers(List.of()) : st.config.rootfs();
             st.config = st.config.withRootFs(rootfs.append(layer.diffId()));
             st.tree.apply(entries);
+            return layer;
+        }
+
+        /** Inputs every layer-producing step has: its media types come from them. */
+        private StepKey key(StageState st, String instruction) {
+            return new StepKey(st.key, instruction)
+                    .input("compression", req.compression().name() + (req.dockerFormat() ? " docker" : " oci"))
+                    .input("platform", platform.format());
+        }
+
+        /**
+         * Applies a cached result when there is one (true), else notes why the step must run. A
+         * cached layer missing from the store (pruned) is a miss, never a failure.
+         */
+        private boolean fromCache(StageState st, StepKey k) throws IOException {
+            Digest key = k.key();
+            if (!st.noCache) {
+                java.util.Optional<dev.jbuild.store.StepCache.Entry> hit = store.steps().get(key);
+                if (hit.isPresent() && (hit.get().layer() == null || store.blobs().has(hit.get().layer().digest()))) {
+                    dev.jbuild.store.StepCache.Entry e = hit.get();
+                    if (e.layer() != null) {
+                        Layer layer = new Layer(e.layer(), e.diffId());
+                        Path fs = store.snapshots().ensure(layer);
+                        List<LayerEntry> entries = new ArrayList<>();
+                        for (LayerEntry le : store.snapshots().entries(e.diffId())) {
+                            if (le.type() == LayerEntry.Type.FILE) {
+                                le = le.withContent(le.size(), new PathContent(fs.resolve(le.path())));
+                            }
+                            entries.add(le);
+                        }
+                        st.layers.add(e.layer());
+                        RootFs rootfs = st.config.rootfs() == null ? RootFs.layers(List.of()) : st.config.rootfs();
+                        st.config = st.config.withRootFs(rootfs.append(e.diffId()));
+                        st.tree.apply(entries);
+                    }
+                    st.key = key;
+                    req.progress().accept("  CACHED");
+                    return true;
+                }
+            }
+            if (req.cache().explain()) {
+                String why = st.noCache ? "the cache is disabled for this stage"
+                        : StepKey.explain(k, store.steps().children(k.parent()), st.missed);
+                req.progress().accept("  miss: " + why);
+            }
+            return false;
+        }
+
+        /** Records a step that ran, so that the next build can reuse its layer. */
+        private void record(StageState st, StepKey k, Layer layer) throws IOException {
+            Digest key = k.key();
+            store.steps().put(new dev.jbuild.store.StepCache.Entry(key, k.parent(), k.instruction(), k.inputs(),
+                    layer == null ? null : layer.descriptor(), layer == null ? null : layer.diffId()));
+            st.key = key;
+            st.missed = true;
+        }
+
+        /** Content inputs of entries about to form a layer: names, kinds, modes, owners, link targets, contents. */
+        private void entryInputs(StepKey k, List<LayerEntry> entries) throws IOException {
+            boolean aggregate = entries.size() > 2000;
+            Map<String, java.security.MessageDigest> groups = new TreeMap<>();
+            for (LayerEntry e : entries) {
+                StringBuilder sb = new StringBuilder();
+                sb.append(e.type()).append(' ').append(Integer.toOctalString(e.mode())).append(' ').append(e.uid())
+                        .append(':').append(e.gid()).append(' ').append(e.size());
+                if (e.linkTarget() != null) {
+                    sb.append(" -> ").append(e.linkTarget());
+                }
+                if (e.type() == LayerEntry.Type.FILE && e.content() != null) {
+                    sb.append(' ').append(hasher.digest(e.content()));
+                }
+                if (!aggregate) {
+                    k.input("file " + e.path(), Digest.sha256(sb.toString().getBytes(StandardCharsets.UTF_8)));
+                } else {
+                    String[] parts = e.path().split("/", 3);
+                    String group = parts.length > 2 ? parts[0] + "/" + parts[1] : e.path();
+                    groups.computeIfAbsent(group, g -> Digest.newSha256())
+                            .update((e.path() + " " + sb + "\n").getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            for (Map.Entry<String, java.security.MessageDigest> g : groups.entrySet()) {
+                k.input("files " + g.getKey(), Digest.fromMessageDigest(g.getValue().digest()));
+            }
         }
     }
 
@@ -911,6 +1058,9 @@ public final class Builder {
 
     /** An overlay lower directory (a layer snapshot). */
     record LowerDir(Path path) {}
+
+    /** A named input of a step's cache key. */
+    record StepInput(String name, Digest digest) {}
 
     static List<String> withShell(ContainerConfig cc, List<String> args) {
         List<String> shell = new ArrayList<>(cc.shell().isEmpty() ? List.of("/bin/sh", "-c") : cc.shell());

@@ -213,7 +213,7 @@ final class ContextFs implements SourceFs {
         }
         if (a.isRegularFile()) {
             long size = ((BasicFileAttributes) a).size();
-            return raw(path, LayerEntry.Type.FILE, mode, mtime, size, null, () -> Files.newInputStream(p));
+            return raw(path, LayerEntry.Type.FILE, mode, mtime, size, null, new PathContent(p));
         }
         return null; // sockets, fifos and devices in a context are not copied, as with docker
     }

@@ -9,6 +9,10 @@ import dev.jbuild.oci.Manifest;
 import dev.jbuild.oci.MediaType;
 import dev.jbuild.oci.OciJson;
 import dev.jbuild.oci.Platform;
+import dev.jbuild.registry.PullResult;
+import dev.jbuild.registry.RegistryClient;
+import dev.jbuild.registry.RegistryException;
+import dev.jbuild.registry.RegistryOptions;
 import dev.jbuild.store.Layer;
 import dev.jbuild.store.LayerEntry;
 import dev.jbuild.store.Store;
@@ -19,20 +23,40 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
-/** Images in the local store as FROM and COPY --from use them: config, layers and root filesystem. */
+/**
+ * Images as FROM, {@code COPY --from} and {@code RUN --mount from=} use them: config, layers and root filesystem,
+ * from the local store; with registry options, an image the store lacks is pulled first (for the platform asked
+ * for), and with {@code pull} a tag is checked against its registry and pulled again when it moved.
+ */
 final class ImageSource {
     record Image(String reference, Digest manifestDigest, ImageConfig config, List<Descriptor> layers, FileTree tree) {}
 
     private final Store store;
+    private final RegistryOptions registry;
+    private final boolean pull;
+    private final Consumer<String> progress;
 
     ImageSource(Store store) {
-        this.store = store;
+        this(store, null, false, s -> { });
     }
 
-    /** Finds a tag or digest reference in the local store; an error says what is there instead. */
+    /**
+     * @param registry null: the local store only
+     * @param pull     check every tag against its registry ({@code --pull})
+     * @param progress receives "pulling REF" and the like
+     */
+    ImageSource(Store store, RegistryOptions registry, boolean pull, Consumer<String> progress) {
+        this.store = store;
+        this.registry = registry;
+        this.pull = pull;
+        this.progress = progress;
+    }
+
+    /** The image of a tag or digest reference, pulled first when needed; an error says what is there instead. */
     Image load(String name, Platform want) throws BuildException, IOException {
-        Digest manifestDigest = resolve(name);
+        Digest manifestDigest = resolve(name, want);
         byte[] json = store.blobs().read(manifestDigest);
         JsonNode node = OciJson.tree(json);
         String mediaType = node.path("mediaType").asText("");
@@ -78,7 +102,7 @@ final class ImageSource {
                 if (e.type() == LayerEntry.Type.FILE) {
                     Path file = fs.resolve(e.path());
                     e = new LayerEntry(e.path(), e.type(), e.mode(), e.uid(), e.gid(), e.mtime(), e.size(),
-                            e.linkTarget(), () -> Files.newInputStream(file), e.devMajor(), e.devMinor(), e.xattrs());
+                            e.linkTarget(), new PathContent(file), e.devMajor(), e.devMinor(), e.xattrs());
                 }
                 entries.add(e);
             }
@@ -87,24 +111,78 @@ final class ImageSource {
         return new Image(name, manifestDigest, config, manifest.layers(), tree);
     }
 
-    private Digest resolve(String name) throws BuildException, IOException {
+    private Digest resolve(String name, Platform want) throws BuildException, IOException {
         ImageReference ref;
         try {
             ref = ImageReference.parse(name);
         } catch (IllegalArgumentException e) {
             throw new BuildException("invalid image reference \"" + name + "\": " + e.getMessage());
         }
-        if (ref.digest() != null && store.blobs().has(ref.digest())) {
-            return ref.digest();
-        }
         if (ref.tag() == null && ref.digest() == null) {
             ref = ref.withTag(ImageReference.DEFAULT_TAG);
         }
-        Optional<Digest> d = store.images().resolve(ref.toString());
-        if (d.isEmpty()) {
-            throw new BuildException("image \"" + name + "\" (" + ref + ") is not in the local store; "
-                    + "load it with 'jbuild load' (pulling from registries is not available yet)");
+        if (ref.digest() != null && store.blobs().has(ref.digest())) {
+            // content addressed: what the store has is what the registry would send
+            return ref.digest();
         }
-        return d.get();
+        Optional<Digest> local = store.images().resolve(ref.toString());
+        if (registry == null) {
+            if (local.isEmpty()) {
+                throw new BuildException("image \"" + name + "\" (" + ref + ") is not in the local store; "
+                        + "load it with 'jbuild load' or pull it with 'jbuild pull'");
+            }
+            return local.get();
+        }
+        if (local.isPresent() && (!pull || ref.digest() != null)) {
+            return local.get();
+        }
+        try (RegistryClient client = new RegistryClient(registry)) {
+            if (local.isPresent()) {
+                Descriptor remote = client.resolve(ref, want);
+                if (sameImage(local.get(), remote.digest())) {
+                    progress.accept(ref + ": image is up to date (" + remote.digest() + ")");
+                    return local.get();
+                }
+            }
+            progress.accept("pulling " + ref + (local.isPresent() ? " (the tag moved)" : ""));
+            PullResult r = client.pull(ref, want, store);
+            progress.accept("pulled " + ref + ": " + r.manifestDigest() + ", " + r.blobsDownloaded() + " blob"
+                    + (r.blobsDownloaded() == 1 ? "" : "s") + " (" + size(r.bytesDownloaded()) + ") downloaded, "
+                    + r.blobsPresent() + " already present");
+            return r.manifestDigest();
+        } catch (RegistryException e) {
+            throw new BuildException("image \"" + name + "\" " + (local.isPresent()
+                    ? "could not be checked for a newer version (--pull): " : "is not in the local store and could not "
+                    + "be pulled: ") + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new BuildException("image \"" + name + "\": pull " + ref + ": " + (e.getMessage() != null
+                    ? e.getMessage() : e.toString()), e);
+        }
+    }
+
+    /** The local tag's target is the registry's manifest, or an index that lists it. */
+    private boolean sameImage(Digest local, Digest remote) throws IOException {
+        if (local.equals(remote)) {
+            return true;
+        }
+        if (!store.blobs().has(local)) {
+            return false;
+        }
+        JsonNode node = OciJson.tree(store.blobs().read(local));
+        if (MediaType.isIndex(node.path("mediaType").asText("")) || node.has("manifests")) {
+            for (JsonNode m : node.path("manifests")) {
+                if (remote.toString().equals(m.path("digest").asText())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static String size(long bytes) {
+        if (bytes < 1_000_000) {
+            return String.format(java.util.Locale.ROOT, "%.1f kB", bytes / 1000.0);
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f MB", bytes / 1e6);
     }
 }

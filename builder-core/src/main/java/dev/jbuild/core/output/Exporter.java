@@ -104,7 +104,7 @@ public final class Exporter {
                 }
                 Files.move(tmp, dest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
-            case "image" -> { } // the store already has it
+            case "image", "registry" -> { } // the store already has it (the CLI tags and pushes it)
             default -> throw new IllegalArgumentException("unknown output type " + spec.type());
         }
     }

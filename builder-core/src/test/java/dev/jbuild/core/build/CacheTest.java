@@ -1,0 +1,139 @@
+package dev.jbuild.core.build;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jbuild.oci.Platform;
+import dev.jbuild.store.Compression;
+import dev.jbuild.store.Store;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The build cache: exact hits, misses on every kind of input change, and the explanation of each miss. */
+class CacheTest {
+    static final Instant EPOCH = Instant.ofEpochSecond(1_700_000_000L);
+
+    @TempDir
+    Path tmp;
+    Path ctx;
+    Store store;
+    List<String> progress;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        store = Store.open(tmp.resolve("root"));
+        Path base = Files.createDirectories(tmp.resolve("base/bin"));
+        Files.copy(Path.of("/usr/bin/busybox"), base.resolve("busybox"));
+        Files.writeString(tmp.resolve("base/Dockerfile"), "FROM scratch\nCOPY bin/busybox /bin/busybox\n"
+                + "RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n");
+        build(tmp.resolve("base"), Map.of(), CacheOptions.DEFAULT, "busybox:cache");
+        ctx = Files.createDirectories(tmp.resolve("ctx"));
+        Files.writeString(ctx.resolve("app.txt"), "v1\n");
+        Files.writeString(ctx.resolve("other.txt"), "other\n");
+        Files.writeString(ctx.resolve(".dockerignore"), "*.log\n");
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox:cache\nARG V=1\nCOPY app.txt /app/\n"
+                + "RUN cat /app/app.txt > /app/out && echo $V >> /app/out\nCOPY other.txt /app/\n");
+    }
+
+    BuildResult build(Path context, Map<String, String> args, CacheOptions cache, String... tags) throws Exception {
+        progress = new ArrayList<>();
+        return new Builder(store).build(new BuildRequest(context, null, List.of(tags), args, null,
+                Platform.parse("linux/amd64"), Compression.GZIP, false, EPOCH, progress::add, Map.of(),
+                RunOptions.DEFAULT, null, false, cache));
+    }
+
+    BuildResult build() throws Exception {
+        return build(ctx, Map.of(), new CacheOptions(false, Set.of(), true));
+    }
+
+    long cached() {
+        return progress.stream().filter(l -> l.trim().equals("CACHED")).count();
+    }
+
+    List<String> misses() {
+        return progress.stream().filter(l -> l.trim().startsWith("miss: ")).map(l -> l.trim().substring(6)).toList();
+    }
+
+    @Test
+    void unchangedRebuildHitsEveryStepAndGivesTheSameImage() throws Exception {
+        BuildResult first = build();
+        assertEquals(0, cached());
+        BuildResult second = build();
+        assertEquals(3, cached(), progress.toString());
+        assertEquals(first.manifestDescriptor().digest(), second.manifestDescriptor().digest());
+    }
+
+    @Test
+    void contentChangeMissesFromTheFirstAffectedStepAndSaysWhy() throws Exception {
+        build();
+        Files.writeString(ctx.resolve("app.txt"), "v2\n");
+        build();
+        assertEquals(0, cached(), progress.toString());
+        assertEquals("file app/app.txt changed", misses().get(0));
+        assertEquals("a step before it ran", misses().get(1));
+    }
+
+    @Test
+    void timesAndIgnoredFilesDoNotMiss() throws Exception {
+        build();
+        Files.setLastModifiedTime(ctx.resolve("app.txt"), FileTime.from(Instant.now().plusSeconds(60)));
+        Files.writeString(ctx.resolve("debug.log"), "noise\n");
+        build();
+        assertEquals(3, cached(), progress.toString());
+    }
+
+    @Test
+    void modeChangeMisses() throws Exception {
+        build();
+        Files.setPosixFilePermissions(ctx.resolve("other.txt"), PosixFilePermissions.fromString("rwx------"));
+        build();
+        assertEquals(2, cached(), progress.toString());
+        assertEquals("file app/other.txt changed", misses().get(0));
+    }
+
+    @Test
+    void buildArgChangeMissesTheRunAndNamesValues() throws Exception {
+        build();
+        build(ctx, Map.of("V", "2"), new CacheOptions(false, Set.of(), true));
+        assertEquals(1, cached(), "the COPY before the RUN still hits: " + progress);
+        assertEquals("build arg V changed 1 \u2192 2", misses().get(0));
+    }
+
+    @Test
+    void dockerfileEditsBelowKeepTheStepsAbove() throws Exception {
+        build();
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox:cache\nARG V=1\nCOPY app.txt /app/\n"
+                + "RUN cat /app/app.txt > /app/out && echo $V >> /app/out\nCOPY other.txt /app/copied-elsewhere/\n");
+        build();
+        assertEquals(2, cached(), progress.toString());
+        assertTrue(misses().get(0).startsWith("the instruction changed (was: COPY other.txt /app/"), misses().toString());
+    }
+
+    @Test
+    void noCacheRunsEverythingAndNoCacheFilterOnlyItsStage() throws Exception {
+        build();
+        build(ctx, Map.of(), new CacheOptions(true, Set.of(), true));
+        assertEquals(0, cached());
+        assertEquals("the cache is disabled for this stage", misses().get(0));
+        build(ctx, Map.of(), new CacheOptions(false, Set.of("other"), false));
+        assertEquals(3, cached());
+    }
+
+    @Test
+    void pruneKeepsWhatTheCacheReferences() throws Exception {
+        build();
+        store.prune(Set.of());
+        build();
+        assertEquals(3, cached(), progress.toString());
+    }
+}

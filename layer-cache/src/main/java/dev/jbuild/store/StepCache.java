@@ -1,0 +1,171 @@
+package dev.jbuild.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jbuild.oci.Descriptor;
+import dev.jbuild.oci.Digest;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The build cache's index: a step's key (a digest of everything the step depends on) to its
+ * result, the layer it produced. Each entry also keeps its parent key and its inputs by name, so
+ * that a miss can be explained against the entries that share its parent. Entries are small JSON
+ * files written atomically; several processes may read and write at once.
+ *
+ * <pre>
+ *   steps/&lt;key hex&gt;.json                  the entry
+ *   steps/by-parent/&lt;parent hex&gt;/&lt;key hex&gt;  an empty marker: the children of a key
+ * </pre>
+ */
+public final class StepCache {
+    /** One input of a step: a name ("file app/Main.java", "build arg VERSION"), its digest, and a value safe to show. */
+    public record Input(String name, Digest digest, String display) {}
+
+    /**
+     * @param layer  the layer the step produced, or null when it changed nothing
+     * @param diffId the layer's diff-id, or null
+     */
+    public record Entry(Digest key, Digest parent, String instruction, List<Input> inputs, Descriptor layer,
+            Digest diffId) {
+        public Entry {
+            inputs = List.copyOf(inputs);
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Store store;
+    private final Path dir;
+
+    StepCache(Store store, Path dir) {
+        this.store = store;
+        this.dir = dir;
+    }
+
+    public Optional<Entry> get(Digest key) throws IOException {
+        Path p = dir.resolve(key.hex() + ".json");
+        byte[] b;
+        try {
+            b = Files.readAllBytes(p);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(read(JSON.readTree(b)));
+        } catch (RuntimeException | IOException e) {
+            return Optional.empty(); // a damaged entry is a miss, never a wrong hit
+        }
+    }
+
+    public void put(Entry e) throws IOException {
+        Files.createDirectories(dir);
+        Fs.writeAtomically(store.tmpDir(), dir.resolve(e.key().hex() + ".json"),
+                JSON.writeValueAsBytes(write(e)));
+        if (e.parent() != null) {
+            Path children = dir.resolve("by-parent").resolve(e.parent().hex());
+            Files.createDirectories(children);
+            Path marker = children.resolve(e.key().hex());
+            if (!Files.exists(marker)) {
+                Fs.writeAtomically(store.tmpDir(), marker, new byte[0]);
+            }
+        }
+    }
+
+    /** The entries recorded after a parent key, for explaining a miss. */
+    public List<Entry> children(Digest parent) throws IOException {
+        List<Entry> out = new ArrayList<>();
+        Path children = dir.resolve("by-parent").resolve(parent.hex());
+        if (!Files.isDirectory(children)) {
+            return out;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(children)) {
+            for (Path p : ds) {
+                String hex = p.getFileName().toString();
+                if (hex.matches("[0-9a-f]{64}")) {
+                    get(new Digest("sha256", hex)).ifPresent(out::add);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The layers every entry refers to: garbage collection keeps them. */
+    public Set<Digest> layers() throws IOException {
+        Set<Digest> out = new HashSet<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.json")) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                get(new Digest("sha256", name.substring(0, name.length() - 5))).ifPresent(e -> {
+                    if (e.layer() != null) {
+                        out.add(e.layer().digest());
+                    }
+                });
+            }
+        }
+        return out;
+    }
+
+    private static ObjectNode write(Entry e) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("key", e.key().toString());
+        if (e.parent() != null) {
+            n.put("parent", e.parent().toString());
+        }
+        n.put("instruction", e.instruction());
+        ArrayNode inputs = n.putArray("inputs");
+        for (Input i : e.inputs()) {
+            ObjectNode in = inputs.addObject();
+            in.put("name", i.name());
+            in.put("digest", i.digest().toString());
+            if (i.display() != null) {
+                in.put("display", i.display());
+            }
+        }
+        if (e.layer() != null) {
+            ObjectNode l = n.putObject("layer");
+            l.put("mediaType", e.layer().mediaType());
+            l.put("digest", e.layer().digest().toString());
+            l.put("size", e.layer().size());
+            n.put("diffId", e.diffId().toString());
+        }
+        return n;
+    }
+
+    private static Entry read(JsonNode n) {
+        List<Input> inputs = new ArrayList<>();
+        for (JsonNode in : n.path("inputs")) {
+            inputs.add(new Input(in.path("name").asText(), Digest.parse(in.path("digest").asText()),
+                    in.has("display") ? in.path("display").asText() : null));
+        }
+        Descriptor layer = null;
+        Digest diffId = null;
+        if (n.has("layer")) {
+            JsonNode l = n.path("layer");
+            layer = new Descriptor(l.path("mediaType").asText(), Digest.parse(l.path("digest").asText()),
+                    l.path("size").asLong());
+            diffId = Digest.parse(n.path("diffId").asText());
+        }
+        return new Entry(Digest.parse(n.path("key").asText()),
+                n.has("parent") ? Digest.parse(n.path("parent").asText()) : null, n.path("instruction").asText(),
+                inputs, layer, diffId);
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
