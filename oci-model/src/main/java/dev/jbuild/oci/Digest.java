@@ -3,25 +3,35 @@ package dev.jbuild.oci;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.regex.Pattern;
 
 /** A content digest, {@code algorithm:hex}, as OCI descriptors carry it. Only sha256 is produced. */
 public record Digest(String algorithm, String hex) implements Comparable<Digest> {
-    private static final Pattern SHA256 = Pattern.compile("[a-f0-9]{64}");
-    private static final Pattern SHA512 = Pattern.compile("[a-f0-9]{128}");
-
     public Digest {
+        // A plain loop: digests are parsed by the ten thousand (stat cache, step index), a regex costs.
         if (algorithm.equals("sha256")) {
-            if (!SHA256.matcher(hex).matches()) {
+            if (!lowerHex(hex, 64)) {
                 throw new IllegalArgumentException("invalid sha256 digest: " + hex);
             }
         } else if (algorithm.equals("sha512")) {
-            if (!SHA512.matcher(hex).matches()) {
+            if (!lowerHex(hex, 128)) {
                 throw new IllegalArgumentException("invalid sha512 digest: " + hex);
             }
         } else {
             throw new IllegalArgumentException("unsupported digest algorithm: " + algorithm);
         }
+    }
+
+    private static boolean lowerHex(String s, int length) {
+        if (s.length() != length) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            char c = s.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Parses {@code sha256:<64 hex>}; throws IllegalArgumentException with the offending text. */
