@@ -3,6 +3,7 @@ package dev.jbuild.cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -28,8 +29,19 @@ final class BuildOptions {
     String platform;
 
     @Option(names = {"-o", "--output"}, paramLabel = "type=TYPE[,dest=PATH]",
-            description = "Also export the result: type=oci|docker|local|tar with dest=PATH (repeatable).")
+            description = {"Also export the result: type=oci|docker|local|tar with dest=PATH, or",
+                "type=image,name=REF[,name=REF2][,push=true] (type=registry: push=true) as buildx (repeatable)."})
     List<String> outputs = new ArrayList<>();
+
+    @Option(names = "--push", description = "Push the image to its registry under every -t tag after the build.")
+    boolean push;
+
+    @Option(names = "--pull", description = "Check the registry of every image the build names for a newer version of"
+            + " its tag, and pull it (images the local store lacks are always pulled).")
+    boolean pull;
+
+    @Mixin
+    RegistryFlags registry = new RegistryFlags();
 
     @Option(names = "--compression", paramLabel = "gzip|zstd|none", defaultValue = "gzip",
             description = "Layer compression (default: gzip).")
@@ -60,6 +72,16 @@ final class BuildOptions {
 
     @Option(names = "--allow", paramLabel = "ENTITLEMENT", description = "Allow an entitlement: security.insecure.")
     List<String> allow = new ArrayList<>();
+
+    @Option(names = "--no-cache", description = "Run every step; the results still go into the cache.")
+    boolean noCache;
+
+    @Option(names = "--no-cache-filter", paramLabel = "STAGE[,STAGE]",
+            description = "Run every step of these stages (names or indexes).")
+    List<String> noCacheFilter = new ArrayList<>();
+
+    @Option(names = "--explain", description = "For every step that runs, say which input differs from the cache.")
+    boolean explain;
 
     @Option(names = {"-q", "--quiet"}, description = "Print only the image id.")
     boolean quiet;

@@ -4,10 +4,15 @@ import dev.jbuild.core.build.BuildException;
 import dev.jbuild.core.build.BuildRequest;
 import dev.jbuild.core.build.BuildResult;
 import dev.jbuild.core.build.Builder;
+import dev.jbuild.core.build.CacheOptions;
 import dev.jbuild.core.build.RunOptions;
 import dev.jbuild.core.output.Exporter;
 import dev.jbuild.core.output.OutputSpec;
+import dev.jbuild.oci.ImageReference;
 import dev.jbuild.oci.Platform;
+import dev.jbuild.registry.ProgressListener;
+import dev.jbuild.registry.RegistryException;
+import dev.jbuild.registry.RegistryOptions;
 import dev.jbuild.store.Compression;
 import dev.jbuild.store.Store;
 import java.io.IOException;
@@ -17,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -66,6 +72,54 @@ final class BuildRunner {
                 return 2;
             }
         }
+        // Image outputs name the result (as -t does) and may push it; --push pushes every -t tag.
+        List<String> tags = new ArrayList<>(o.tags);
+        List<String> pushNames = new ArrayList<>();
+        if (o.push) {
+            if (o.tags.isEmpty()) {
+                err.println("jbuild: --push needs a name to push the image to: give -t NAME[:TAG]");
+                return 2;
+            }
+            pushNames.addAll(o.tags);
+        }
+        for (OutputSpec spec : outputs) {
+            if (!spec.isImage()) {
+                continue;
+            }
+            List<String> names = spec.names().isEmpty() ? o.tags : spec.names();
+            if (names.isEmpty() && spec.push()) {
+                err.println("jbuild: --output type=" + spec.type() + " needs name=NAME[:TAG] (or -t NAME[:TAG]) to push");
+                return 2;
+            }
+            for (String n : names) {
+                if (!tags.contains(n)) {
+                    tags.add(n);
+                }
+            }
+            if (spec.push()) {
+                pushNames.addAll(names);
+            }
+        }
+        Map<String, Push> pushes = new LinkedHashMap<>();
+        for (String n : pushNames) {
+            ImageReference ref;
+            try {
+                ref = LocalImages.tagReference(n);
+            } catch (IllegalArgumentException e) {
+                err.println("jbuild: " + e.getMessage());
+                return 2;
+            }
+            pushes.computeIfAbsent(ref.name(), k -> new Push(new ImageReference(ref.registry(), ref.repository(),
+                    null, null), new LinkedHashSet<>())).tags()
+                    .add(ref.tag() == null ? ImageReference.DEFAULT_TAG : ref.tag());
+        }
+        RegistryOptions registry;
+        try {
+            registry = o.registry.options(ProgressListener.NONE);
+        } catch (IllegalArgumentException e) {
+            err.println("jbuild: " + e.getMessage());
+            return 2;
+        }
         Instant epoch;
         try {
             epoch = sourceDateEpoch(args);
@@ -90,11 +144,11 @@ final class BuildRunner {
             return 2;
         }
         Path context = o.context != null ? o.context : Path.of(".");
-        BuildRequest req = new BuildRequest(context, o.file, o.tags, args, o.target, platform, compression,
+        BuildRequest req = new BuildRequest(context, o.file, tags, args, o.target, platform, compression,
                 o.format.equals("docker"), epoch, o.quiet ? null : line -> {
                     err.println(line);
                     err.flush();
-                }, annotations, run);
+                }, annotations, run, registry, o.pull, new CacheOptions(o.noCache, noCacheFilter(o), o.explain));
         try {
             Store store = storeOptions.open();
             BuildResult result = new Builder(store).build(req);
@@ -118,14 +172,36 @@ final class BuildRunner {
                     err.println("naming to " + t + " done");
                 }
             }
+            for (Push p : pushes.values()) {
+                Registries.push(registry, store, p.repository(), List.copyOf(p.tags()),
+                        result.manifestDescriptor().digest(), o.quiet ? null : err);
+            }
             return 0;
         } catch (BuildException e) {
+            err.println("jbuild: " + e.getMessage());
+            return 1;
+        } catch (RegistryException e) {
             err.println("jbuild: " + e.getMessage());
             return 1;
         } catch (IOException e) {
             err.println("jbuild: " + e);
             return 1;
         }
+    }
+
+    /** The tags to push to one repository. */
+    private record Push(ImageReference repository, LinkedHashSet<String> tags) {}
+
+    static Set<String> noCacheFilter(BuildOptions o) {
+        Set<String> stages = new java.util.LinkedHashSet<>();
+        for (String f : o.noCacheFilter) {
+            for (String s : f.split(",")) {
+                if (!s.isBlank()) {
+                    stages.add(s.trim().toLowerCase(java.util.Locale.ROOT));
+                }
+            }
+        }
+        return stages;
     }
 
     static RunOptions runOptions(BuildOptions o) {

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
             "jbuild [OPTIONS] CONTEXT builds CONTEXT/Dockerfile, as 'jbuild build' does."},
         subcommands = {BuildCommand.class, ImagesCommand.class, HistoryCommand.class, InspectCommand.class,
             TagCommand.class, RmiCommand.class, LoadCommand.class, SaveCommand.class, PruneCommand.class,
-            ParseCommand.class, CommandLine.HelpCommand.class})
+            PullCommand.class, PushCommand.class, LoginCommand.class, LogoutCommand.class, ParseCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements java.util.concurrent.Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -39,6 +39,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         cl.setErr(err);
         cl.setExecutionStrategy(parsed -> {
             StoreOptions.inherited = main.store.root;
+            RegistryFlags.inherited = main.build.registry;
             return new CommandLine.RunLast().execute(parsed);
         });
         int status = cl.execute(args);
@@ -56,16 +57,23 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         return BuildRunner.run(build, store, spec.commandLine().getOut(), spec.commandLine().getErr());
     }
 
+    /** The version of this build of jbuild ("unknown" when the resource is missing). */
+    static String version() {
+        Properties p = new Properties();
+        try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        } catch (IOException e) {
+            return "unknown";
+        }
+        return p.getProperty("version", "unknown");
+    }
+
     static final class Version implements CommandLine.IVersionProvider {
         @Override
-        public String[] getVersion() throws IOException {
-            Properties p = new Properties();
-            try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
-                if (in != null) {
-                    p.load(in);
-                }
-            }
-            return new String[] {"jbuild " + p.getProperty("version", "unknown")};
+        public String[] getVersion() {
+            return new String[] {"jbuild " + version()};
         }
     }
 }

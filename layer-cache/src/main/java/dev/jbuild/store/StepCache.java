@@ -101,6 +101,15 @@ public final class StepCache {
         return out;
     }
 
+    /** Forgets every entry (prune --all): the layers they kept become garbage. */
+    public void clear() throws IOException {
+        if (Files.isDirectory(dir)) {
+            Path trash = store.tmpDir().resolve(Fs.tempName("steps"));
+            Files.move(dir, trash);
+            Fs.deleteTree(trash);
+        }
+    }
+
     /** The layers every entry refers to: garbage collection keeps them. */
     public Set<Digest> layers() throws IOException {
         Set<Digest> out = new HashSet<>();

@@ -323,8 +323,8 @@ final class Transport implements AutoCloseable {
                         && r.peekBody(4096).string().contains("HTTP request to an HTTPS server");
                 return new Endpoint(registry, base, client, r.code() == 401 ? r.headers("WWW-Authenticate") : List.of(),
                         refused);
-            } catch (SSLException e) {
-                throw e;
+            } catch (SSLException | UnknownHostException e) {
+                throw e; // a certificate problem, or a name that does not resolve: trying again does not help
             } catch (IOException e) {
                 Duration wait = retry ? waitBefore(policy, attempt, start, null) : null;
                 if (wait == null) {

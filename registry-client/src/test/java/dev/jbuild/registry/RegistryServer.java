@@ -22,9 +22,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * A real registry for tests: Debian's {@code docker-registry} (the reference distribution server) started on
  * 127.0.0.1 at a free port with a config file written here (filesystem storage in a temp directory, deletes
  * enabled), once per test class ({@code @RegisterExtension static}); stopped and deleted after the class. A
- * missing binary fails the tests, it never skips them.
+ * missing binary fails the tests, it never skips them. Public, with {@link TestPki}, for other modules' tests
+ * (the registry-client test-jar).
  */
-final class RegistryServer implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
+public final class RegistryServer implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
     static final Path BINARY = Paths.get("/usr/bin/docker-registry");
 
     /** Extra YAML for the {@code http:} section (TLS) and the top level ({@code auth:}), given the work directory. */
@@ -45,7 +46,7 @@ final class RegistryServer implements BeforeAllCallback, AfterAllCallback, AutoC
         this.extra = extra;
     }
 
-    static RegistryServer plain() {
+    public static RegistryServer plain() {
         return new RegistryServer("plain", new Extra() {
             @Override
             public String http(Path dir) {
@@ -60,7 +61,7 @@ final class RegistryServer implements BeforeAllCallback, AfterAllCallback, AutoC
     }
 
     /** TLS with a server certificate of {@code pki}; with {@code requireClientCertificate}, mutual TLS. */
-    static RegistryServer tls(TestPki pki, boolean requireClientCertificate) {
+    public static RegistryServer tls(TestPki pki, boolean requireClientCertificate) {
         return new RegistryServer("tls", new Extra() {
             @Override
             public String http(Path dir) throws IOException {
@@ -80,7 +81,7 @@ final class RegistryServer implements BeforeAllCallback, AfterAllCallback, AutoC
     }
 
     /** htpasswd Basic authentication with one user (bcrypt, written here). */
-    static RegistryServer htpasswd(String user, String password) {
+    public static RegistryServer htpasswd(String user, String password) {
         return new RegistryServer("htpasswd", new Extra() {
             @Override
             public String http(Path dir) {
@@ -126,7 +127,7 @@ final class RegistryServer implements BeforeAllCallback, AfterAllCallback, AutoC
         close();
     }
 
-    void start() throws IOException, InterruptedException {
+    public void start() throws IOException, InterruptedException {
         if (!Files.isExecutable(BINARY)) {
             fail(BINARY + " is missing: the registry tests need the reference registry server. Install it with"
                     + " `apt-get install docker-registry` (.ci/run does).");
@@ -175,7 +176,7 @@ final class RegistryServer implements BeforeAllCallback, AfterAllCallback, AutoC
         }
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket()) {
             s.setReuseAddress(true);
             s.bind(new InetSocketAddress("127.0.0.1", 0));
@@ -184,19 +185,19 @@ final class RegistryServer implements BeforeAllCallback, AfterAllCallback, AutoC
     }
 
     /** {@code 127.0.0.1:PORT}, the registry part of references. */
-    String host() {
+    public String host() {
         return "127.0.0.1:" + port;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    Path log() {
+    public Path log() {
         return dir.resolve("registry.log");
     }
 
-    String logText() throws IOException {
+    public String logText() throws IOException {
         return Files.readString(log());
     }
 

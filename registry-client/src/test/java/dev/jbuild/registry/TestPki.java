@@ -33,11 +33,11 @@ import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** Test certificates made with BouncyCastle: a CA, and server and client certificates it signs (EC P-256). */
-final class TestPki {
+public final class TestPki {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     final KeyPair caKey;
-    final X509Certificate ca;
+    public final X509Certificate ca;
 
     private TestPki(KeyPair caKey, X509Certificate ca) {
         this.caKey = caKey;
@@ -56,7 +56,7 @@ final class TestPki {
         }
     }
 
-    static TestPki create(String name) {
+    public static TestPki create(String name) {
         KeyPair k = ecKey();
         try {
             X500Name subject = new X500Name("CN=" + name);
@@ -116,7 +116,7 @@ final class TestPki {
     }
 
     /** PEM of certificates. */
-    static String pem(X509Certificate... certs) {
+    public static String pem(X509Certificate... certs) {
         StringBuilder sb = new StringBuilder();
         for (X509Certificate c : certs) {
             try {
@@ -171,7 +171,7 @@ final class TestPki {
         return w.toString();
     }
 
-    static Path write(Path file, String content) throws IOException {
+    public static Path write(Path file, String content) throws IOException {
         Files.createDirectories(file.getParent());
         return Files.writeString(file, content, StandardCharsets.US_ASCII);
     }

@@ -684,6 +684,12 @@ public final class Builder {
             env.putAll(expander.proxyEnv());
             List<java.nio.channels.FileLock> locks = new ArrayList<>();
             List<StepInput> runInputs = new ArrayList<>();
+            java.util.Set<String> secretEnv = new java.util.HashSet<>();
+            for (dev.jbuild.core.instructions.Mount m : r.mounts()) {
+                if (m.type().equals("secret") && m.env() != null) {
+                    secretEnv.add(m.env());
+                }
+            }
             try {
                 for (dev.jbuild.core.instructions.Mount m : r.mounts()) {
                     runInputs.add(new StepInput("mount " + m.target(), Digest.sha256(mountSpec(m)
@@ -730,6 +736,9 @@ public final class Builder {
                 k.input("network", network);
                 k.input("security", r.security());
                 for (Map.Entry<String, String> e : env.entrySet()) {
+                    if (secretEnv.contains(e.getKey())) {
+                        continue; // a secret's value never reaches a key or the store; its mount (id) is an input
+                    }
                     boolean arg = st.buildArgs.containsKey(e.getKey());
                     k.input((arg ? "build arg " : "env ") + e.getKey(), e.getValue());
                 }

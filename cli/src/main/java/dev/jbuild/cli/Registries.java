@@ -1,0 +1,137 @@
+package dev.jbuild.cli;
+
+import dev.jbuild.oci.Descriptor;
+import dev.jbuild.oci.Digest;
+import dev.jbuild.oci.ImageReference;
+import dev.jbuild.oci.MediaType;
+import dev.jbuild.registry.BlobSources;
+import dev.jbuild.registry.ProgressListener;
+import dev.jbuild.registry.PushResult;
+import dev.jbuild.registry.RegistryClient;
+import dev.jbuild.registry.RegistryOptions;
+import dev.jbuild.store.Store;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** What pull, push, login and the build's --push share: docker's progress lines and registry names. */
+final class Registries {
+    private Registries() {}
+
+    private static final Set<String> DOCKER_HUB_HOSTS = Set.of("docker.io", "index.docker.io",
+            "registry-1.docker.io", "registry.hub.docker.com");
+
+    /** Whether the user wrote a tag or digest ({@link ImageReference#parse} adds {@code latest} when not). */
+    static boolean tagGiven(String input) {
+        String s = input.trim();
+        return s.contains("@") || s.substring(s.lastIndexOf('/') + 1).contains(":");
+    }
+
+    /** The short id docker shows for a blob: 12 hex digits. */
+    static String shortId(Digest d) {
+        return d.hex().substring(0, Math.min(12, d.hex().length()));
+    }
+
+    /**
+     * A registry as login and logout name it: {@code host[:port]} without scheme or path, lower case; Docker Hub's
+     * names (and docker's {@code https://index.docker.io/v1/}) as {@code docker.io}; none means Docker Hub.
+     */
+    static String registryHost(String s) {
+        if (s == null || s.isBlank()) {
+            return ImageReference.DOCKER_HUB;
+        }
+        String h = s.trim();
+        int scheme = h.indexOf("://");
+        if (scheme >= 0) {
+            h = h.substring(scheme + 3);
+        }
+        int slash = h.indexOf('/');
+        if (slash >= 0) {
+            h = h.substring(0, slash);
+        }
+        h = h.toLowerCase(Locale.ROOT);
+        if (h.isEmpty()) {
+            throw new IllegalArgumentException("invalid registry \"" + s + "\"");
+        }
+        return DOCKER_HUB_HOSTS.contains(h) ? ImageReference.DOCKER_HUB : h;
+    }
+
+    /** docker pull's lines: "ID: Already exists" / "ID: Pull complete", one per layer as it finishes. */
+    static ProgressListener pullListener(PrintWriter out) {
+        return new ProgressListener() {
+            @Override
+            public void finished(Descriptor blob, Outcome outcome) {
+                if (!MediaType.isLayer(blob.mediaType())) {
+                    return;
+                }
+                String what = outcome == Outcome.EXISTS ? "Already exists" : "Pull complete";
+                synchronized (out) {
+                    out.println(shortId(blob.digest()) + ": " + what);
+                    out.flush();
+                }
+            }
+        };
+    }
+
+    /**
+     * Pushes {@code digest} of the store to {@code repository} under {@code tags} (by digest when empty), printing
+     * docker push's lines on {@code out} (none when null): the repository, a line per layer, then
+     * {@code TAG: digest: sha256:... size: N} per tag.
+     */
+    static PushResult push(RegistryOptions options, Store store, ImageReference repository, List<String> tags,
+            Digest digest, PrintWriter out) throws IOException {
+        ProgressListener listener = ProgressListener.NONE;
+        if (out != null) {
+            out.println("The push refers to repository [" + repository.name() + "]");
+            out.flush();
+            BlobSources sources = BlobSources.of(store);
+            listener = new ProgressListener() {
+                @Override
+                public void finished(Descriptor blob, Outcome outcome) {
+                    if (!MediaType.isLayer(blob.mediaType())) {
+                        return;
+                    }
+                    String what = switch (outcome) {
+                        case EXISTS -> "Layer already exists";
+                        case MOUNTED -> "Mounted from " + mountSource(sources, blob.digest(), repository);
+                        default -> "Pushed";
+                    };
+                    synchronized (out) {
+                        out.println(shortId(blob.digest()) + ": " + what);
+                        out.flush();
+                    }
+                }
+            };
+        }
+        PushResult r;
+        try (RegistryClient client = new RegistryClient(options.toBuilder().progressListener(listener).build())) {
+            r = client.push(repository.withTag(null).withDigest(null), tags, digest, store);
+        }
+        if (out != null) {
+            if (tags.isEmpty()) {
+                out.println("digest: " + r.manifestDigest() + " size: " + r.manifest().size());
+            }
+            for (String t : tags) {
+                out.println(t + ": digest: " + r.manifestDigest() + " size: " + r.manifest().size());
+            }
+            out.flush();
+        }
+        return r;
+    }
+
+    /** The repository a mount most likely came from (the pusher tries the most recent source first). */
+    private static String mountSource(BlobSources sources, Digest d, ImageReference target) {
+        try {
+            for (BlobSources.Source s : sources.sources(d)) {
+                if (s.registry().equals(target.registry()) && !s.repository().equals(target.repository())) {
+                    return s.repository();
+                }
+            }
+        } catch (IOException e) {
+            // only for the message
+        }
+        return "another repository";
+    }
+}
