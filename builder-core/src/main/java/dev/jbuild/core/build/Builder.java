@@ -982,27 +982,7 @@ public final class Builder {
                     dev.jbuild.store.StepCache.Entry e = hit.get();
                     if (e.layer() != null) {
                         Layer layer = new Layer(e.layer(), e.diffId());
-                        // Only the headers: from the layer's index when there is one, else from the
-                        // blob; a file's bytes are unpacked only if a later step reads them.
-                        List<LayerEntry> headers = LayerIndex.read(store.root(), e.diffId());
-                        if (headers == null) {
-                            headers = new ArrayList<>();
-                            try (dev.jbuild.store.LayerReader reader = dev.jbuild.store.LayerReader.open(store.blobs(),
-                                    e.layer().digest())) {
-                                for (LayerEntry le = reader.next(); le != null; le = reader.next()) {
-                                    headers.add(le);
-                                }
-                            }
-                        }
-                        List<LayerEntry> entries = new ArrayList<>(headers.size());
-                        for (LayerEntry le : headers) {
-                            if (le.type() == LayerEntry.Type.FILE) {
-                                String path = le.path();
-                                le = le.withContent(le.size(), () -> java.nio.file.Files.newInputStream(
-                                        store.snapshots().ensure(layer).resolve(path)));
-                            }
-                            entries.add(le);
-                        }
+                        List<LayerEntry> entries = LayerFiles.entries(store, layer);
                         st.layers.add(e.layer());
                         RootFs rootfs = st.config.rootfs() == null ? RootFs.layers(List.of()) : st.config.rootfs();
                         st.config = st.config.withRootFs(rootfs.append(e.diffId()));

@@ -96,16 +96,7 @@ final class ImageSource {
                 throw new BuildException("image " + name + ": layer " + d.digest() + " is missing from the store");
             }
             Layer layer = new Layer(d, diffIds.get(i));
-            Path fs = store.snapshots().ensure(layer);
-            List<LayerEntry> entries = new ArrayList<>();
-            for (LayerEntry e : store.snapshots().entries(layer.diffId())) {
-                if (e.type() == LayerEntry.Type.FILE) {
-                    Path file = fs.resolve(e.path());
-                    e = new LayerEntry(e.path(), e.type(), e.mode(), e.uid(), e.gid(), e.mtime(), e.size(),
-                            e.linkTarget(), new PathContent(file), e.devMajor(), e.devMinor(), e.xattrs());
-                }
-                entries.add(e);
-            }
+            List<LayerEntry> entries = LayerFiles.entries(store, layer);
             tree.apply(entries);
         }
         return new Image(name, manifestDigest, config, manifest.layers(), tree);

@@ -403,6 +403,18 @@ class BuilderTest {
     }
 
     @Test
+    void baseLayersAreNotUnpackedWithoutARun() throws Exception {
+        file("a.txt", "A");
+        build("FROM scratch\nCOPY a.txt /a\n", "unpacked:base");
+        BuildResult child = build("FROM unpacked:base\nCOPY a.txt /b\n");
+        assertTrue(fs(child).containsKey("a"));
+        assertTrue(store.snapshots().list().isEmpty(), "no layer snapshot for a build without RUN");
+        assertTrue(store.rootfs().list().isEmpty(), "no rootfs snapshot for a build without RUN");
+        assertEquals("A", content(fs(child).get("a")), "contents are unpacked on first read");
+        assertEquals(1, store.snapshots().list().size());
+    }
+
+    @Test
     void runWithoutAShellIsAClearError() throws Exception {
         BuildException e = fails("FROM scratch\nRUN echo hi\n");
         assertTrue(e.getMessage().startsWith("Dockerfile:2: RUN echo hi: exec \"/bin/sh\""), e.getMessage());
