@@ -708,7 +708,7 @@ public final class Builder {
                     // runc sets HOME from the container's /etc/passwd when the image does not, so BuildKit's RUN has it.
                     env.put("HOME", Users.home(ids.uid(), st.tree));
                 }
-                List<Long> groups = cc.user() == null ? List.of() : Users.supplementaryGroups(cc.user(), ids, st.tree);
+                List<Long> groups = Users.supplementaryGroups(cc.user() == null ? "0" : cc.user(), ids, st.tree);
                 // A secret's value never reaches the key; HOME does, as it is part of the environment.
                 String network = r.network().equals("default") ? req.run().network() : r.network();
                 List<String> envList = new ArrayList<>();
@@ -1140,11 +1140,25 @@ public final class Builder {
     }
 
     static void deleteRecursively(Path dir) {
+        // Overlay leaves a mode-000 work/ directory; unprivileged, it must be opened up to be removed.
+        try (var walk = Files.walk(dir)) {
+            walk.forEach(p -> {
+                if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    try {
+                        Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+                    } catch (IOException | UnsupportedOperationException ignored) {
+                        // not ours: the delete below says so
+                    }
+                }
+            });
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // fall through: delete what can be deleted
+        }
         try (var walk = Files.walk(dir)) {
             for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
-        } catch (IOException e) {
+        } catch (IOException | java.io.UncheckedIOException e) {
             // a leftover scratch directory is removed by the store's tmp cleanup
         }
     }

@@ -60,7 +60,9 @@ final class Users {
             }
             user = byId[0];
         }
+        // As BuildKit (runc) gives them: the primary group first, then the groups listing the user.
         java.util.List<Long> groups = new java.util.ArrayList<>();
+        groups.add(ids.gid());
         String text = read(tree, "etc/group");
         if (text == null) {
             return groups;

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The fixed cost of a RUN step: a Dockerfile of STEPS (default 50) `RUN true` steps FROM busybox,
+# built cold (a fresh store per build, the busybox image loaded first and not timed) with each
+# runtime jbuild has here (native, runc, crun), REPS (default 3) times; prints the median wall time
+# and the milliseconds per step, and buildah's on the same Dockerfile when buildah is installed.
+#
+# Usage: bench/run-steps.sh [STEPS] [REPS]      (as root: runc and crun need it, as does buildah here)
+#        JBUILD_JAR=path/to/jbuild.jar bench/run-steps.sh ...   (time that jar instead of this checkout's)
+#
+# ms/step is (T(STEPS) - T(1)) / (STEPS - 1): the cost each extra step adds, without the JVM's start,
+# the Dockerfile parse and the image commit that every build pays once. total/STEPS is printed too.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+steps="${1:-50}"
+reps="${2:-3}"
+[ "$steps" -ge 2 ] || { echo "run-steps.sh: STEPS must be at least 2" >&2; exit 2; }
+
+# The CLI jar, rebuilt by the launcher when a source changed (not timed); JBUILD_JAR=PATH times another one.
+if [ -n "${JBUILD_JAR:-}" ]; then
+    jar="$(cd "$(dirname "$JBUILD_JAR")" && pwd)/$(basename "$JBUILD_JAR")"
+else
+    ./jbuild --version >/dev/null
+    jar="$root/cli/target/jbuild.jar"
+fi
+java_opts=(${JBUILD_JAVA_OPTS:-})
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/jbuild-bench-run.XXXXXX")"
+cleanup() {
+    # buildah's overlay storage may hold mounts; unmount before deleting
+    if command -v buildah >/dev/null 2>&1 && [ -d "$work/buildah-root" ]; then
+        buildah --root "$work/buildah-root" --runroot "$work/buildah-runroot" rm --all >/dev/null 2>&1 || true
+        buildah --root "$work/buildah-root" --runroot "$work/buildah-runroot" rmi --all --force >/dev/null 2>&1 || true
+        for m in $(awk -v w="$work" 'index($2, w "/") == 1 { print $2 }' /proc/self/mounts | sort -r); do
+            umount -l "$m" 2>/dev/null || true
+        done
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+testdata/base-images/busybox.sh "$work/busybox" >/dev/null
+mkdir -p "$work/ctx1" "$work/ctxN"
+printf 'FROM busybox\nRUN true\n' >"$work/ctx1/Dockerfile"
+{
+    echo "FROM busybox"
+    for _ in $(seq 1 "$steps"); do echo "RUN true"; done
+} >"$work/ctxN/Dockerfile"
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+
+# jbuild_build RUNTIME CTX: the wall time (ms) of one cold build into a fresh store
+jbuild_build() {
+    local runtime="$1" ctx="$2" store
+    store="$(mktemp -d "$work/store.XXXXXX")"
+    java "${java_opts[@]}" -jar "$jar" load --root "$store" -i "$work/busybox" >/dev/null
+    local t0 t1
+    t0=$(now_ms)
+    java "${java_opts[@]}" -jar "$jar" --root "$store" --runtime="$runtime" -q -t bench "$ctx" >/dev/null
+    t1=$(now_ms)
+    rm -rf "$store"
+    echo $((t1 - t0))
+}
+
+has_runtime() {
+    [ "$1" = native ] && return 0
+    command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/local/sbin/$1" ] || [ -x "/sbin/$1" ]
+}
+
+echo "RUN step fixed cost: $steps x 'RUN true' FROM busybox, a cold store per build, median of $reps"
+echo "($(nproc) cores, $(uname -r), $(java -version 2>&1 | head -n1))"
+printf '%-22s %12s %12s %14s %16s\n' "builder" "T($steps) ms" "T(1) ms" "ms/step" "total/$steps ms"
+
+report() {
+    local name="$1" tn="$2" t1="$3"
+    awk -v n="$name" -v s="$steps" -v tn="$tn" -v t1="$t1" \
+        'BEGIN { printf "%-22s %12d %12d %14.1f %16.1f\n", n, tn, t1, (tn - t1) / (s - 1), tn / s }'
+}
+
+for runtime in native runc crun; do
+    if ! has_runtime "$runtime"; then
+        echo "jbuild --runtime=$runtime: not installed (apt-get install $runtime), skipped"
+        continue
+    fi
+    jbuild_build "$runtime" "$work/ctx1" >/dev/null # warm the page cache and extract the helper once
+    tn=$(for _ in $(seq 1 "$reps"); do jbuild_build "$runtime" "$work/ctxN"; done | median)
+    t1=$(for _ in $(seq 1 "$reps"); do jbuild_build "$runtime" "$work/ctx1"; done | median)
+    report "jbuild --runtime=$runtime" "$tn" "$t1"
+done
+
+if command -v buildah >/dev/null 2>&1; then
+    # buildah_build CTX: one build with a fresh storage (busybox pulled from the same layout first, not timed)
+    buildah_build() {
+        local ctx="$1" b=(buildah --root "$work/buildah-root" --runroot "$work/buildah-runroot" --storage-driver overlay)
+        "${b[@]}" rmi --all --force >/dev/null 2>&1 || true
+        local id
+        id=$("${b[@]}" pull -q "oci:$work/busybox:latest")
+        "${b[@]}" tag "$id" docker.io/library/busybox:latest >/dev/null
+        local t0 t1
+        t0=$(now_ms)
+        "${b[@]}" build --pull=never --layers=false -q -t bench -f "$ctx/Dockerfile" "$ctx" >/dev/null
+        t1=$(now_ms)
+        echo $((t1 - t0))
+    }
+    buildah_build "$work/ctx1" >/dev/null
+    tn=$(for _ in $(seq 1 "$reps"); do buildah_build "$work/ctxN"; done | median)
+    t1=$(for _ in $(seq 1 "$reps"); do buildah_build "$work/ctx1"; done | median)
+    report "buildah $(buildah --version | awk '{ print $3 }')" "$tn" "$t1"
+else
+    echo "buildah: not installed (apt-get install buildah), so no comparison in this run"
+fi
