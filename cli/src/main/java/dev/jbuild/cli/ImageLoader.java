@@ -325,10 +325,10 @@ final class ImageLoader {
         Compression c;
         Digest actual = diffIds.get(blob);
         try (BufferedInputStream in = new BufferedInputStream(store.blobs().open(blob), 64 * 1024)) {
-            c = detect(in);
+            c = Compression.detect(in);
             if (actual == null) {
                 MessageDigest md = Digest.newSha256();
-                try (InputStream plain = decompress(in, c)) {
+                try (InputStream plain = c.decompress(in)) {
                     byte[] buf = new byte[64 * 1024];
                     for (int n; (n = plain.read(buf)) > 0;) {
                         md.update(buf, 0, n);
@@ -346,28 +346,6 @@ final class ImageLoader {
         }
         store.blobs().recordDiffId(blob, actual);
         return c;
-    }
-
-    static Compression detect(BufferedInputStream in) throws IOException {
-        in.mark(4);
-        byte[] m = in.readNBytes(4);
-        in.reset();
-        if (m.length >= 2 && (m[0] & 0xff) == 0x1f && (m[1] & 0xff) == 0x8b) {
-            return Compression.GZIP;
-        }
-        if (m.length == 4 && (m[0] & 0xff) == 0x28 && (m[1] & 0xff) == 0xb5 && (m[2] & 0xff) == 0x2f
-                && (m[3] & 0xff) == 0xfd) {
-            return Compression.ZSTD;
-        }
-        return Compression.NONE;
-    }
-
-    static InputStream decompress(InputStream in, Compression c) throws IOException {
-        return switch (c) {
-            case GZIP -> new GZIPInputStream(in, 64 * 1024);
-            case ZSTD -> new ZstdInputStream(in);
-            case NONE -> in;
-        };
     }
 
     private static JsonNode parseJson(Archive archive, String name) throws IOException, StoreCommand.Failure {
@@ -541,7 +519,7 @@ final class ImageLoader {
         private TarArchiveInputStream open() throws IOException {
             BufferedInputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024);
             try {
-                return new TarArchiveInputStream(decompress(in, detect(in)));
+                return new TarArchiveInputStream(Compression.detect(in).decompress(in));
             } catch (IOException | RuntimeException e) {
                 in.close();
                 throw e;

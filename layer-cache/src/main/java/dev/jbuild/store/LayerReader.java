@@ -40,12 +40,8 @@ public final class LayerReader implements Closeable {
         this.name = name;
         BufferedInputStream buffered = new BufferedInputStream(raw, 64 * 1024);
         this.raw = buffered;
-        this.compression = detect(buffered);
-        this.decompressed = switch (compression) {
-            case GZIP -> new GZIPInputStream(buffered, 64 * 1024);
-            case ZSTD -> new ZstdInputStream(buffered);
-            case NONE -> buffered;
-        };
+        this.compression = Compression.detect(buffered);
+        this.decompressed = compression.decompress(buffered);
         this.tarStream = new Streams.DigestingInputStream(decompressed);
         this.tar = new TarReader(tarStream);
     }
@@ -64,20 +60,6 @@ public final class LayerReader implements Closeable {
     /** Reads a layer from any stream (closed by {@link #close()}); {@code name} appears in errors. */
     public static LayerReader open(InputStream in, String name) throws IOException {
         return new LayerReader(name, in);
-    }
-
-    static Compression detect(BufferedInputStream in) throws IOException {
-        in.mark(4);
-        byte[] m = in.readNBytes(4);
-        in.reset();
-        if (m.length >= 2 && (m[0] & 0xff) == 0x1f && (m[1] & 0xff) == 0x8b) {
-            return Compression.GZIP;
-        }
-        if (m.length == 4 && (m[0] & 0xff) == 0x28 && (m[1] & 0xff) == 0xb5 && (m[2] & 0xff) == 0x2f
-                && (m[3] & 0xff) == 0xfd) {
-            return Compression.ZSTD;
-        }
-        return Compression.NONE;
     }
 
     /** The compression detected. */
