@@ -1,7 +1,6 @@
 package dev.jbuild.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.github.luben.zstd.ZstdInputStream;
 import dev.jbuild.oci.Annotations;
 import dev.jbuild.oci.Descriptor;
 import dev.jbuild.oci.Digest;
@@ -37,7 +36,6 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 

@@ -1,6 +1,5 @@
 package dev.jbuild.store;
 
-import com.github.luben.zstd.ZstdInputStream;
 import dev.jbuild.oci.Digest;
 import dev.jbuild.store.LayerEntry.Type;
 import java.io.BufferedInputStream;
@@ -9,7 +8,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Reads the entries of a layer blob in archive order. The compression (gzip, zstd or none) is
