@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,11 +38,6 @@ class RunKillTest {
 
     @ParameterizedTest(name = "{0} with SIGTERM")
     @ValueSource(strings = {"runc", "crun"})
-    @Disabled("bug: with --runtime=runc|crun, SIGTERM (or SIGINT) of jbuild leaves the step's process running (reparented"
-            + " to PID 1), and runc's container state and cgroups: the JVM's shutdown hook (RunDir.removeAll) deletes the"
-            + " run directory, with the runtime's pid file and log, before the helper (PDEATHSIG=SIGTERM when the JVM"
-            + " exits) reads the pid file to SIGKILL the container; it then SIGKILLs 'runc run' (the container lives on)"
-            + " and its 'runc delete -f' fails: open .../runtime.log: no such file or directory")
     void sigtermWithAnOciRuntimeLeavesNothingBehind(String runtime) throws Exception {
         killMidStep(runtime, "SIGTERM");
     }

@@ -21,7 +21,6 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -250,9 +249,6 @@ class RunStepsTest {
 
     /** The last thing a failing command prints (its error, on stderr) is among the last lines reported. */
     @Test
-    @Disabled("bug: stdout and stderr of a step are read from two pipes by two pooled threads and interleaved in the"
-            + " order the threads win a lock, not the order written: after a burst on stdout, the final stderr line"
-            + " is usually (9 runs in 10 here) placed before the stdout lines and drops out of the 12 'last lines'")
     void aFailingStepsLastStderrLineIsInTheLastLines() throws Exception {
         Path root = tmp.resolve("root");
         RunFixtures.loadBusybox(root);

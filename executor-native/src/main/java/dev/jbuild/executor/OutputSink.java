@@ -2,8 +2,8 @@ package dev.jbuild.executor;
 
 /**
  * Receives a container's output as it comes. An executor never calls a sink from two threads at once (the
- * stdout and stderr readers take turns), so implementations need no locking of their own. The array is reused
- * after the call returns: copy what you keep.
+ * one reader polls both, in the order the output came as far as two pipes can tell), so implementations need no
+ * locking of their own. The array is reused after the call returns: copy what you keep.
  */
 public interface OutputSink {
     void stdout(byte[] b, int off, int len);

@@ -5,6 +5,9 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -12,10 +15,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Starts a helper process, streams its stdout and stderr to a sink from two pooled reader threads (taking turns
- * on a lock, so the sink is never called concurrently), and waits for it: until the timeout (then SIGTERM, which
- * the helper turns into SIGKILL of the whole container), or until the calling thread is interrupted (the same,
- * then {@link InterruptedIOException}). A helper that does not exit within 10 s of SIGTERM gets SIGKILL (its
+ * Starts a helper process, streams its stdout and stderr to a sink from one pooled reader thread, and waits for
+ * it. The reader polls both pipes (reading only what is available, stdout first), so the sink gets the output in
+ * the order it was written as far as two pipes can tell, and is never called concurrently. It waits for the
+ * helper until the timeout (then SIGTERM, which the helper turns into SIGKILL of the whole container), or until
+ * the calling thread is interrupted (the same, then {@link InterruptedIOException}). A helper that does not exit within 10 s of SIGTERM gets SIGKILL (its
  * container follows through PR_SET_PDEATHSIG).
  */
 final class ProcessRunner {
@@ -25,6 +29,9 @@ final class ProcessRunner {
         t.setDaemon(true);
         return t;
     });
+
+    /** Helpers that are running, for {@link #stopAll}. */
+    private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
 
     record Outcome(int exitCode, boolean timedOut, String stderrTail) {}
 
@@ -36,13 +43,37 @@ final class ProcessRunner {
 
     static Outcome run(ProcessBuilder pb, OutputSink sink, Duration timeout) throws IOException {
         Process p = pb.start();
-        Object turn = new Object();
+        LIVE.add(p);
+        try {
+            return await(p, sink, timeout);
+        } finally {
+            LIVE.remove(p);
+        }
+    }
+
+    /**
+     * At JVM exit (before the run directories are removed): SIGTERM to the running helpers, which kill (and, for
+     * OCI runtimes, delete) their containers, then waits for them, up to 10 s, before SIGKILL. The helpers need
+     * their run directories (the runtime's pid file and log) until they exit.
+     */
+    static void stopAll() {
+        List<Process> live = List.copyOf(LIVE);
+        if (live.isEmpty()) return;
+        for (Process p : live) p.destroy();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (Process p : live) {
+            try {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !p.waitFor(left, TimeUnit.NANOSECONDS)) p.destroyForcibly();
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    private static Outcome await(Process p, OutputSink sink, Duration timeout) throws IOException {
         Tail tail = new Tail(2048);
-        Future<RuntimeException> out = READERS.submit(() -> pump(p.getInputStream(), turn, sink::stdout));
-        Future<RuntimeException> err = READERS.submit(() -> pump(p.getErrorStream(), turn, (b, o, l) -> {
-            tail.add(b, o, l);
-            sink.stderr(b, o, l);
-        }));
+        Future<RuntimeException> out = READERS.submit(() -> pump(p, sink, tail));
         boolean timedOut = false, interrupted = false;
         try {
             if (timeout == null) {
@@ -74,8 +105,6 @@ final class ProcessRunner {
             }
         }
         RuntimeException sinkFailure = join(out);
-        RuntimeException e2 = join(err);
-        if (sinkFailure == null) sinkFailure = e2;
         if (interrupted) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted: the container was killed");
@@ -84,25 +113,79 @@ final class ProcessRunner {
         return new Outcome(code, timedOut, tail.text());
     }
 
-    /** Reads to the end; a sink that throws is not called again (the output is drained, the error returned). */
-    private static RuntimeException pump(InputStream in, Object turn, Chunk chunk) {
-        RuntimeException failure = null;
+    /**
+     * Reads both streams to the end from one thread: while the process runs, whatever is available (stdout first,
+     * so that a burst on stdout is delivered before a later line on stderr), sleeping briefly when there is none;
+     * once it has exited, to the end of each. A sink that throws is not called again (the output is drained, the
+     * error returned).
+     */
+    private static RuntimeException pump(Process p, OutputSink sink, Tail tail) {
+        RuntimeException[] failure = {null};
+        Chunk out = (b, o, l) -> sink.stdout(b, o, l);
+        Chunk err = (b, o, l) -> {
+            tail.add(b, o, l);
+            sink.stderr(b, o, l);
+        };
+        InputStream stdout = p.getInputStream(), stderr = p.getErrorStream();
         byte[] buf = new byte[64 * 1024];
-        try (in) {
-            for (int n; (n = in.read(buf)) > 0; ) {
-                if (failure != null) continue;
+        boolean outDone = false, errDone = false;
+        long idleMs = 0;
+        try (stdout; stderr) {
+            while (!outDone || !errDone) {
+                if (!outDone && available(stdout) > 0) {
+                    outDone = readOnce(stdout, buf, available(stdout), out, failure);
+                    idleMs = 0;
+                    continue;
+                }
+                if (!errDone && available(stderr) > 0) {
+                    errDone = readOnce(stderr, buf, available(stderr), err, failure);
+                    idleMs = 0;
+                    continue;
+                }
+                if (!p.isAlive()) {
+                    // the helper is gone: what is left is in the pipes (or held by the JDK); read to the end
+                    if (!outDone) outDone = readOnce(stdout, buf, buf.length, out, failure);
+                    else errDone = readOnce(stderr, buf, buf.length, err, failure);
+                    continue;
+                }
+                idleMs = Math.min(idleMs + 1, 10);
                 try {
-                    synchronized (turn) {
-                        chunk.accept(buf, 0, n);
-                    }
-                } catch (RuntimeException e) {
-                    failure = e;
+                    Thread.sleep(idleMs);
+                } catch (InterruptedException e) {
+                    // a pooled thread: nobody interrupts it; keep reading
                 }
             }
         } catch (IOException e) {
-            // the stream closed under us: nothing more to read
+            // closing failed: nothing more to read
         }
-        return failure;
+        return failure[0];
+    }
+
+    private static int available(InputStream in) {
+        try {
+            return in.available();
+        } catch (IOException e) {
+            return 0; // closed: the next read reports the end
+        }
+    }
+
+    /** One read of up to MAX bytes (at least 1) into BUF, delivered to CHUNK; true at the end of the stream. */
+    private static boolean readOnce(InputStream in, byte[] buf, int max, Chunk chunk, RuntimeException[] failure) {
+        int n;
+        try {
+            n = in.read(buf, 0, Math.max(1, Math.min(max, buf.length)));
+        } catch (IOException e) {
+            return true; // the stream closed under us: nothing more to read
+        }
+        if (n < 0) return true;
+        if (n > 0 && failure[0] == null) {
+            try {
+                chunk.accept(buf, 0, n);
+            } catch (RuntimeException e) {
+                failure[0] = e;
+            }
+        }
+        return false;
     }
 
     private static RuntimeException join(Future<RuntimeException> f) {

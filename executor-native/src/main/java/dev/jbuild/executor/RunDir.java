@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * may take several.
  *
  * <p>Only known names are deleted, never recursively. The scratch directory ({@code jbuild-exec-<pid>-<random>},
- * mode 0700) is removed at JVM exit; those of JVMs that are gone are removed when an executor is created.
+ * mode 0700) is removed at JVM exit, after the running helpers have stopped their containers; those of JVMs that
+ * are gone are removed when an executor is created.
  */
 final class RunDir implements AutoCloseable {
     private static final AtomicLong COUNTER = new AtomicLong();
@@ -112,6 +113,7 @@ final class RunDir implements AutoCloseable {
     }
 
     private static void removeAll() {
+        ProcessRunner.stopAll(); // the helpers still use their files (an OCI runtime's pid file and log)
         for (Path base : SCRATCH.values()) removeScratch(base);
     }
 
