@@ -94,13 +94,18 @@ final class Users {
     }
 
     private static String[] findById(FileTree tree, String uid) throws BuildException {
-        String text = read(tree, "etc/passwd");
+        return line(tree, "etc/passwd", 2, uid);
+    }
+
+    /** The fields of the first line of {@code file} whose field {@code index} is {@code value}, or null. */
+    private static String[] line(FileTree tree, String file, int index, String value) throws BuildException {
+        String text = read(tree, file);
         if (text == null) {
             return null;
         }
         for (String line : text.split("\n")) {
             String[] f = line.split(":", -1);
-            if (f.length >= 3 && f[2].equals(uid)) {
+            if (f.length > index && f[index].equals(value)) {
                 return f;
             }
         }
@@ -147,28 +152,6 @@ final class Users {
 
     /** The colon-separated fields of the line of {@code file} whose first field is {@code name}. */
     private static String[] find(FileTree tree, String file, String name) throws BuildException {
-        String path;
-        try {
-            path = tree.resolve(file, true);
-        } catch (IllegalStateException e) {
-            return null;
-        }
-        LayerEntry e = tree.get(path);
-        if (e == null || e.type() != LayerEntry.Type.FILE || e.content() == null) {
-            return null;
-        }
-        String text;
-        try (InputStream in = e.content().open()) {
-            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException ex) {
-            throw new BuildException("cannot read /" + file + ": " + ex.getMessage());
-        }
-        for (String line : text.split("\n")) {
-            String[] fields = line.split(":", -1);
-            if (fields.length > 0 && fields[0].equals(name)) {
-                return fields;
-            }
-        }
-        return null;
+        return line(tree, file, 0, name);
     }
 }
