@@ -80,6 +80,16 @@ final class BuildOptions {
             description = "Run every step of these stages (names or indexes).")
     List<String> noCacheFilter = new ArrayList<>();
 
+    @Option(names = "--cache-from", paramLabel = "type=registry,ref=REF|type=local,src=DIR|IMAGE",
+            description = "Import a cache: a cache artifact in a registry or a directory, or an image's inline"
+                    + " cache (repeatable). Layers are fetched only when a step needs them.")
+    List<String> cacheFrom = new ArrayList<>();
+
+    @Option(names = "--cache-to", paramLabel = "type=registry,ref=REF|type=local,dest=DIR|type=inline",
+            description = "Export this build's cache (repeatable); mode=min (the image's steps, default) or mode=max"
+                    + " (every stage's), mounts=true (RUN --mount=type=cache directories too), ignore-error=true.")
+    List<String> cacheTo = new ArrayList<>();
+
     @Option(names = "--explain", description = "For every step that runs, say which input differs from the cache.")
     boolean explain;
 

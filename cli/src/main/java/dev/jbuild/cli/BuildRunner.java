@@ -6,6 +6,7 @@ import dev.jbuild.core.build.BuildResult;
 import dev.jbuild.core.build.Builder;
 import dev.jbuild.core.build.CacheOptions;
 import dev.jbuild.core.build.RunOptions;
+import dev.jbuild.core.cache.CacheSpec;
 import dev.jbuild.core.output.Exporter;
 import dev.jbuild.core.output.OutputSpec;
 import dev.jbuild.oci.ImageReference;
@@ -143,12 +144,26 @@ final class BuildRunner {
             err.println("jbuild: " + e.getMessage());
             return 2;
         }
+        List<CacheSpec> cacheFrom = new ArrayList<>();
+        List<CacheSpec> cacheTo = new ArrayList<>();
+        try {
+            for (String c : o.cacheFrom) {
+                cacheFrom.add(CacheSpec.parseFrom(c));
+            }
+            for (String c : o.cacheTo) {
+                cacheTo.add(CacheSpec.parseTo(c));
+            }
+        } catch (IllegalArgumentException e) {
+            err.println("jbuild: " + e.getMessage());
+            return 2;
+        }
         Path context = o.context != null ? o.context : Path.of(".");
         BuildRequest req = new BuildRequest(context, o.file, tags, args, o.target, platform, compression,
                 o.format.equals("docker"), epoch, o.quiet ? null : line -> {
                     err.println(line);
                     err.flush();
-                }, annotations, run, registry, o.pull, new CacheOptions(o.noCache, noCacheFilter(o), o.explain));
+                }, annotations, run, registry, o.pull, new CacheOptions(o.noCache, noCacheFilter(o), o.explain,
+                        cacheFrom, cacheTo));
         try {
             Store store = storeOptions.open();
             BuildResult result = new Builder(store).build(req);

@@ -137,6 +137,16 @@ public final class StepCache {
         return out;
     }
 
+    /** An entry as JSON, as stored here and in an exported cache (see the builder's cache export). */
+    public static ObjectNode toJson(Entry e) {
+        return write(e);
+    }
+
+    /** An entry from {@link #toJson}; IllegalArgumentException (or another RuntimeException) when malformed. */
+    public static Entry fromJson(JsonNode n) {
+        return read(n);
+    }
+
     private static ObjectNode write(Entry e) {
         ObjectNode n = JSON.createObjectNode();
         n.put("key", e.key().toString());

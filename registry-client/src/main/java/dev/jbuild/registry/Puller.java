@@ -269,7 +269,7 @@ final class Puller {
     }
 
     /** Streams a blob into the store, verifying it; returns the bytes transferred. */
-    private long download(Session s, Descriptor d, BlobStore blobs) throws IOException {
+    long download(Session s, Descriptor d, BlobStore blobs) throws IOException {
         String action = "fetch blob " + d.digest();
         if (!d.digest().algorithm().equals("sha256")) {
             throw s.failures.of(action, "only sha256 blobs can be stored");

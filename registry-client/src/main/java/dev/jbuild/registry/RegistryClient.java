@@ -95,6 +95,34 @@ public final class RegistryClient implements AutoCloseable {
         return puller.pull(s, ref, platform, store);
     }
 
+    /** A manifest or index as a registry serves it, verified against its digest. */
+    public record ManifestDocument(String mediaType, byte[] bytes, Digest digest) {}
+
+    /**
+     * The manifest or index {@code ref} names, as it is (no platform is chosen): for artifacts that are not images,
+     * such as a build cache, whose blobs the caller then fetches one by one with {@link #fetchBlob}.
+     */
+    public ManifestDocument manifest(ImageReference ref) throws IOException {
+        Session s = session("fetch " + ref, ref.registry(), ref.repository(),
+                List.of(Session.pullScope(ref.repository())));
+        String reference = ref.digest() != null ? ref.digest().toString() : ref.tag();
+        Puller.Fetched f = puller.fetchManifest(s, reference, ref.digest());
+        return new ManifestDocument(f.mediaType(), f.bytes(), f.digest());
+    }
+
+    /**
+     * Downloads one blob of {@code repository} into the store (verified; a no-op when the store has it): the lazy
+     * half of a cache import, which fetches a layer only when a step needs its bytes.
+     */
+    public void fetchBlob(ImageReference repository, Descriptor blob, Store store) throws IOException {
+        if (store.blobs().has(blob.digest()) && store.blobs().size(blob.digest()) == blob.size()) {
+            return;
+        }
+        Session s = session("fetch " + repository.name() + "@" + blob.digest(), repository.registry(),
+                repository.repository(), List.of(Session.pullScope(repository.repository())));
+        puller.download(s, blob, store.blobs());
+    }
+
     /**
      * Pushes the manifest or index {@code manifestDigest} of the store, with every manifest, config and layer it
      * references, to {@code target}'s repository, under {@code target}'s tag (by digest only when it has none).

@@ -1,5 +1,6 @@
 package dev.jbuild.core.build;
 
+import dev.jbuild.core.cache.RemoteCache;
 import dev.jbuild.core.context.DockerIgnore;
 import dev.jbuild.core.context.IgnoreFileException;
 import dev.jbuild.core.context.PatternMatcher;
@@ -150,18 +151,22 @@ public final class Builder {
             try {
                 ContextFs context = new ContextFs(req.context(), ignore);
                 Run run = new Run(req, stages, expander, context, scratch, platform, created, dfName);
-                List<Stage> order = run.plan(target);
-                try {
-                    for (Stage s : order) {
-                        run.buildStage(s);
+                try (RemoteCache remote = run.remote) {
+                    remote.load();
+                    List<Stage> order = run.plan(target);
+                    try {
+                        for (Stage s : order) {
+                            run.buildStage(s);
+                        }
+                    } finally {
+                        run.hasher.save();
                     }
-                } finally {
-                    run.hasher.save();
+                    StageState st = run.states.get(target.index());
+                    BuildResult result = finish(req, st, created, scratch, remote);
+                    remote.export(st.key, run.states.values().stream().map(x -> x.key).toList());
+                    ok = true;
+                    return result;
                 }
-                StageState st = run.states.get(target.index());
-                BuildResult result = finish(req, st, created, scratch);
-                ok = true;
-                return result;
             } finally {
                 if (!ok) {
                     deleteRecursively(scratch);
@@ -170,9 +175,14 @@ public final class Builder {
         }
     }
 
-    private BuildResult finish(BuildRequest req, StageState st, Instant created, Path scratch)
+    private BuildResult finish(BuildRequest req, StageState st, Instant created, Path scratch, RemoteCache remote)
             throws IOException, BuildException {
-        ImageConfig config = st.config.withCreated(OciJson.formatTime(created)).withoutUnknownFields();
+        List<Digest> diffIds = st.config.rootfs() == null ? List.of() : st.config.rootfs().diffIds();
+        for (int i = 0; i < st.layers.size(); i++) {
+            remote.ensure(new Layer(st.layers.get(i), diffIds.get(i))); // the image's layers, fetched when imported
+        }
+        ImageConfig config = remote.inline(st.config.withCreated(OciJson.formatTime(created)).withoutUnknownFields(),
+                st.key);
         byte[] configJson = OciJson.write(config);
         Digest configDigest = store.blobs().put(configJson);
         String configType = req.dockerFormat() ? MediaType.DOCKER_CONFIG : MediaType.OCI_CONFIG;
@@ -213,6 +223,7 @@ public final class Builder {
         final Map<Integer, StageState> states = new HashMap<>();
         final Map<String, ImageSource.Image> images = new HashMap<>();
         final ContentHasher hasher;
+        final RemoteCache remote;
 
         Run(BuildRequest req, Stages stages, StageExpander expander, ContextFs context, Path scratch, Platform platform,
                 Instant created, String dfName) {
@@ -224,6 +235,8 @@ public final class Builder {
             this.platform = platform;
             this.created = created;
             this.dfName = dfName;
+            this.remote = new RemoteCache(store, req.cache().from(), req.cache().to(), req.registry(), platform,
+                    req.sourceDateEpoch(), req.progress());
             this.hasher = new ContentHasher(store.root().resolve("statcache").resolve(
                     Digest.sha256(context.root().toString().getBytes(StandardCharsets.UTF_8)).hex()));
         }
@@ -698,11 +711,6 @@ public final class Builder {
                 }
                 List<String> args = RunStep.commandLine(r, cc.shell(), scratch, mounts);
                 String history = RunStep.historyText(args, st.buildArgs, st.runEnv);
-                List<LowerDir> lowers = lowerDirs(st);
-                Path upper = Files.createTempDirectory(scratch, "upper-");
-                Path work = Files.createTempDirectory(scratch, "work-");
-                // The merged root takes the upper directory's attributes: make it what an image root is.
-                Files.setPosixFilePermissions(upper, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
                 Users.Ids ids = cc.user() == null ? new Users.Ids(0, 0) : resolveUser(r, cc.user(), st.tree);
                 if (!env.containsKey("HOME")) {
                     // runc sets HOME from the container's /etc/passwd when the image does not, so BuildKit's RUN has it.
@@ -723,12 +731,6 @@ public final class Builder {
                     Files.writeString(hosts, "127.0.0.1\tlocalhost " + RunStep.HOSTNAME
                             + "\n::1\tlocalhost ip6-localhost ip6-loopback\n");
                 }
-                dev.jbuild.executor.ExecSpec spec = new dev.jbuild.executor.ExecSpec(
-                        lowers.stream().map(LowerDir::path).toList(), upper, work, args, envList,
-                        "/" + st.workdir, ids.uid(), ids.gid(), groups, RunStep.HOSTNAME,
-                        network.equals("none") ? dev.jbuild.executor.Network.NONE
-                                : dev.jbuild.executor.Network.HOST,
-                        mounts, resolv, hosts, r.security().equals("insecure"), null);
                 // The bare command: build args are inputs of their own, so a change is named as such.
                 StepKey k = key(st, "RUN " + String.join(" ", args));
                 k.input("user", ids.uid() + ":" + ids.gid() + " " + groups);
@@ -752,6 +754,18 @@ public final class Builder {
                             "RUN " + history + " # buildkit", null, HISTORY_COMMENT, !cachedLayer));
                     return;
                 }
+                // Only a step that runs needs its rootfs: a hit leaves the layers packed (and, imported, unfetched).
+                List<LowerDir> lowers = lowerDirs(st);
+                Path upper = Files.createTempDirectory(scratch, "upper-");
+                Path work = Files.createTempDirectory(scratch, "work-");
+                // The merged root takes the upper directory's attributes: make it what an image root is.
+                Files.setPosixFilePermissions(upper, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+                dev.jbuild.executor.ExecSpec spec = new dev.jbuild.executor.ExecSpec(
+                        lowers.stream().map(LowerDir::path).toList(), upper, work, args, envList,
+                        "/" + st.workdir, ids.uid(), ids.gid(), groups, RunStep.HOSTNAME,
+                        network.equals("none") ? dev.jbuild.executor.Network.NONE
+                                : dev.jbuild.executor.Network.HOST,
+                        mounts, resolv, hosts, r.security().equals("insecure"), null);
                 RunStep.Output out = new RunStep.Output(line -> req.progress().accept("  " + line));
                 dev.jbuild.executor.ExecResult result;
                 try {
@@ -792,6 +806,7 @@ public final class Builder {
             List<Layer> bottomFirst = new ArrayList<>();
             for (int i = 0; i < st.layers.size(); i++) {
                 bottomFirst.add(new Layer(st.layers.get(i), diffIds.get(i)));
+                remote.ensure(bottomFirst.get(i));
             }
             // The store's list stops below a layer whose root is opaque (overlay ignores that mark on a lower root).
             return store.rootfs().lowerDirs(bottomFirst).stream().map(LowerDir::new).toList();
@@ -809,7 +824,9 @@ public final class Builder {
                         Path tmp = Files.createDirectories(store.root().resolve("cache"))
                                 .resolve(dir.getFileName() + ".new-" + ProcessHandle.current().pid());
                         Files.createDirectories(tmp);
-                        if (!m.from().isEmpty() || !m.source().isEmpty()) {
+                        if (remote.seedMount(id, tmp)) {
+                            // restored from an imported cache (--cache-to ...,mounts=true elsewhere)
+                        } else if (!m.from().isEmpty() || !m.source().isEmpty()) {
                             SourceFs from = mountSource(m, s, r);
                             materialize(from, FileTree.clean(m.source()), tmp);
                         }
@@ -822,6 +839,7 @@ public final class Builder {
                             deleteRecursively(tmp);
                         }
                     }
+                    remote.mountUsed(id, dir);
                     if (m.sharing().equals("locked")) {
                         locks.add(RunStep.lockCache(dir.resolveSibling(dir.getFileName() + ".lock")));
                     }
@@ -978,11 +996,12 @@ public final class Builder {
             Digest key = k.key();
             if (!st.noCache) {
                 java.util.Optional<dev.jbuild.store.StepCache.Entry> hit = store.steps().get(key);
-                if (hit.isPresent() && (hit.get().layer() == null || store.blobs().has(hit.get().layer().digest()))) {
+                if (hit.isPresent() && (hit.get().layer() == null || remote.available(hit.get().layer()))) {
                     dev.jbuild.store.StepCache.Entry e = hit.get();
                     if (e.layer() != null) {
                         Layer layer = new Layer(e.layer(), e.diffId());
-                        List<LayerEntry> entries = LayerFiles.entries(store, layer);
+                        remote.prepare(layer);
+                        List<LayerEntry> entries = LayerFiles.entries(store, layer, remote::ensure);
                         st.layers.add(e.layer());
                         RootFs rootfs = st.config.rootfs() == null ? RootFs.layers(List.of()) : st.config.rootfs();
                         st.config = st.config.withRootFs(rootfs.append(e.diffId()));

@@ -17,7 +17,18 @@ import java.util.List;
 final class LayerFiles {
     private LayerFiles() {}
 
+    /** Brings a layer's blob into the store before it is read (an imported cache fetches it lazily). */
+    interface Fetch {
+        Fetch NONE = layer -> { };
+
+        void ensure(Layer layer) throws IOException;
+    }
+
     static List<LayerEntry> entries(Store store, Layer layer) throws IOException {
+        return entries(store, layer, Fetch.NONE);
+    }
+
+    static List<LayerEntry> entries(Store store, Layer layer, Fetch fetch) throws IOException {
         List<LayerEntry> headers;
         if (store.snapshots().has(layer.diffId())) {
             headers = store.snapshots().entries(layer.diffId());
@@ -25,6 +36,7 @@ final class LayerFiles {
             headers = LayerIndex.read(store.root(), layer.diffId());
             if (headers == null) {
                 headers = new ArrayList<>();
+                fetch.ensure(layer);
                 try (LayerReader reader = LayerReader.open(store.blobs(), layer.digest())) {
                     for (LayerEntry e = reader.next(); e != null; e = reader.next()) {
                         headers.add(e);
@@ -41,7 +53,10 @@ final class LayerFiles {
         for (LayerEntry e : headers) {
             if (e.type() == LayerEntry.Type.FILE) {
                 String path = e.path();
-                e = e.withContent(e.size(), () -> Files.newInputStream(store.snapshots().ensure(layer).resolve(path)));
+                e = e.withContent(e.size(), () -> {
+                    fetch.ensure(layer);
+                    return Files.newInputStream(store.snapshots().ensure(layer).resolve(path));
+                });
             }
             out.add(e);
         }

@@ -23,12 +23,12 @@ import java.util.Map;
  * layer's files without inflating and hashing the whole blob. A missing or damaged index only
  * means reading the layer itself.
  */
-final class LayerIndex {
+public final class LayerIndex {
     private static final int VERSION = 1;
 
     private LayerIndex() {}
 
-    static Path path(Path storeRoot, Digest diffId) {
+    public static Path path(Path storeRoot, Digest diffId) {
         return storeRoot.resolve("layerindex").resolve(diffId.hex());
     }
 
@@ -63,6 +63,24 @@ final class LayerIndex {
             }
         }
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * Installs an index that came from elsewhere (an imported cache) when this store has none; one that does not
+     * read back is dropped, so that the layer itself is read instead.
+     */
+    public static void install(Path storeRoot, Digest diffId, byte[] index) throws IOException {
+        Path file = path(storeRoot, diffId);
+        if (Files.exists(file)) {
+            return;
+        }
+        Files.createDirectories(file.getParent());
+        Path tmp = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + ".in");
+        Files.write(tmp, index);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        if (read(storeRoot, diffId) == null) {
+            Files.deleteIfExists(file);
+        }
     }
 
     /** The headers, or null when there is no (readable) index. Contents are left to the caller. */
