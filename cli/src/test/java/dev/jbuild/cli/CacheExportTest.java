@@ -30,6 +30,12 @@ class CacheExportTest {
     @RegisterExtension
     static final RegistryServer REGISTRY = RegistryServer.plain();
 
+    static final String USER = "bob";
+    static final String PASSWORD = "cache-password-5e2a";
+
+    @RegisterExtension
+    static final RegistryServer AUTH = RegistryServer.htpasswd(USER, PASSWORD);
+
     private static final String EPOCH = "SOURCE_DATE_EPOCH=1700000000";
 
     @TempDir
@@ -228,5 +234,54 @@ class CacheExportTest {
                 "--cache-from", ref("cache/none:1"));
         assertTrue(missing.err().contains("WARNING: no cache at " + tmp.resolve("none")), missing.err());
         assertTrue(missing.err().contains("WARNING: no cache at " + ref("cache/none:1")), missing.err());
+    }
+
+    @Test
+    void anAuthenticatedRegistryCacheHoldsNoCredentials() throws IOException {
+        Path ctx = tmp.resolve("actx");
+        Files.createDirectories(ctx);
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM scratch\nCOPY app.txt /app.txt\n");
+        Files.writeString(ctx.resolve("app.txt"), "authenticated\n");
+        Path config = tmp.resolve("docker-config");
+        Files.createDirectories(config);
+        String auth = java.util.Base64.getEncoder().encodeToString((USER + ":" + PASSWORD)
+                .getBytes(StandardCharsets.UTF_8));
+        Files.writeString(config.resolve("config.json"), "{\"auths\":{\"" + AUTH.host() + "\":{\"auth\":\"" + auth
+                + "\"}}}");
+        String cache = AUTH.host() + "/cache/auth:1";
+        Cli.Result first = build(tmp.resolve("a"), ctx, "--config", config.toString(),
+                "--cache-to", "type=registry,ref=" + cache + ",mode=max");
+        Cli.Result second = build(tmp.resolve("b"), ctx, "--config", config.toString(), "--cache-from", cache);
+        assertEquals(1, count(second.err(), "  CACHED"), second.err());
+        assertEquals(imageId(first), imageId(second));
+
+        // without credentials the cache is a warning, and the build runs
+        Path none = Files.createDirectories(tmp.resolve("no-config"));
+        Cli.Result third = build(tmp.resolve("c"), ctx, "--config", none.toString(), "--cache-from", cache);
+        assertTrue(third.err().contains("WARNING: cache " + cache + " not imported: "), third.err());
+        assertEquals(0, count(third.err(), "  CACHED"), third.err());
+
+        // nothing the registry stored holds the credentials
+        try (Stream<Path> files = Files.walk(AUTH.log().getParent().resolve("data"))) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                String text = new String(RunFixtures.uncompressed(f), StandardCharsets.ISO_8859_1);
+                assertFalse(text.contains(PASSWORD) || text.contains(auth), "credentials in " + f);
+            }
+        }
+    }
+
+    @Test
+    void aFailedExportFailsTheBuildUnlessIgnoreError() throws IOException {
+        Path ctx = tmp.resolve("ectx");
+        Files.createDirectories(ctx);
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM scratch\nCOPY app.txt /app.txt\n");
+        Files.writeString(ctx.resolve("app.txt"), "x\n");
+        String nowhere = "127.0.0.1:" + RegistryServer.freePort() + "/cache/x:1";
+        Cli.Result failed = jbuild("--root", tmp.resolve("a"), "--cache-to", "type=registry,ref=" + nowhere, ctx);
+        assertEquals(1, failed.status(), failed.err());
+        assertTrue(failed.err().contains("jbuild: exporting cache to " + nowhere + ": "), failed.err());
+        Cli.Result ignored = jbuild("--root", tmp.resolve("a"), "--cache-to",
+                "type=registry,ref=" + nowhere + ",ignore-error=true", ctx).ok();
+        assertTrue(ignored.err().contains("WARNING: cache not exported to " + nowhere + ": "), ignored.err());
     }
 }

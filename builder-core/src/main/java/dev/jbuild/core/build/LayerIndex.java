@@ -75,7 +75,8 @@ public final class LayerIndex {
             return;
         }
         Files.createDirectories(file.getParent());
-        Path tmp = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + ".in");
+        // A unique name: stages built in parallel may install the same index at once.
+        Path tmp = Files.createTempFile(file.getParent(), file.getFileName() + ".", ".in");
         Files.write(tmp, index);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         if (read(storeRoot, diffId) == null) {

@@ -1,6 +1,7 @@
 package dev.jbuild.core.cache;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.jbuild.core.build.BuildException;
 import dev.jbuild.core.build.LayerIndex;
 import dev.jbuild.core.output.LocalWriter;
 import dev.jbuild.oci.Descriptor;
@@ -260,7 +261,7 @@ public final class RemoteCache implements Closeable {
      * Writes every {@code --cache-to} but inline. {@code finalKey}: the key of the image built; {@code stageKeys}:
      * the last key of every stage built (mode=max). A failed export fails the build unless {@code ignore-error=true}.
      */
-    public void export(Digest finalKey, Collection<Digest> stageKeys) throws IOException {
+    public void export(Digest finalKey, Collection<Digest> stageKeys) throws BuildException {
         for (CacheSpec spec : to) {
             if (spec.isInline()) {
                 continue;
@@ -269,7 +270,7 @@ public final class RemoteCache implements Closeable {
                 exportTo(spec, finalKey, stageKeys);
             } catch (IOException | RuntimeException e) {
                 if (!spec.ignoreError()) {
-                    throw new IOException("exporting cache to " + spec.describe() + ": " + e.getMessage(), e);
+                    throw new BuildException("exporting cache to " + spec.describe() + ": " + e.getMessage(), e);
                 }
                 progress.accept("WARNING: cache not exported to " + spec.describe() + ": " + e.getMessage());
             }
