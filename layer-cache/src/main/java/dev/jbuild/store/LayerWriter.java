@@ -51,8 +51,9 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * blob digest); each file's content is opened once and copied with a fixed buffer, so layers of
  * any size pass through in constant memory.
  *
- * <p>Gzip output has a fixed header (see {@link Compression}) and uses the JDK's Deflater at the
- * default level; zstd uses zstd-jni (bundled libzstd) at level 3, single-threaded, with a frame
+ * <p>Gzip output is compressed in parallel, in independent members of 1 MiB of tar each (see
+ * {@link ParallelGzipOutputStream}: fixed headers, the JDK's Deflater at the default level, the
+ * same bytes for any number of threads); zstd uses zstd-jni (bundled libzstd) at level 3, single-threaded, with a frame
  * checksum. Compressed bytes are reproducible for a given zlib/libzstd; the diff-id always is.
  */
 public final class LayerWriter {
@@ -61,7 +62,7 @@ public final class LayerWriter {
     static final int ZSTD_LEVEL = 3;
     private static final long MAX_OCTAL_ID = 07777777L;
     private static final long MAX_OCTAL_11 = 077777777777L;
-    private static final int COPY_BUFFER = 64 * 1024;
+    private static final int COPY_BUFFER = 256 * 1024;
 
     /** Byte order of UTF-8 paths. */
     public static final Comparator<String> PATH_ORDER = (a, b) -> Arrays.compareUnsigned(
@@ -87,9 +88,9 @@ public final class LayerWriter {
         try (BlobWriter bw = blobs.writer()) {
             OutputStream sink = new Streams.NonClosingOutputStream(bw);
             OutputStream compressor;
-            Streams.GzipOutputStream gzip = null;
+            ParallelGzipOutputStream gzip = null;
             switch (compression) {
-                case GZIP -> compressor = gzip = new Streams.GzipOutputStream(sink, Deflater.DEFAULT_COMPRESSION);
+                case GZIP -> compressor = gzip = new ParallelGzipOutputStream(sink, Deflater.DEFAULT_COMPRESSION);
                 case ZSTD -> {
                     ZstdOutputStream z = new ZstdOutputStream(sink, ZSTD_LEVEL);
                     z.setChecksum(true);

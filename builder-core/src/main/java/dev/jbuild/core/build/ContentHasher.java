@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.util.HashMap;
@@ -23,9 +22,18 @@ import java.util.Map;
  * context costs only the stats. ctime catches a content change that restored the mtime.
  */
 final class ContentHasher {
-    private record Stat(long size, long mtime, long ctime, long inode) {}
+    /** What identifies a file's content version without reading it: size, mtime and ctime in ns, inode. */
+    record Stamp(long size, long mtime, long ctime, long inode) {
+        /** The stamp in the attributes of a {@code unix:*} read (one stat call). */
+        static Stamp of(Map<String, Object> unix) {
+            return new Stamp((Long) unix.get("size"),
+                    ((FileTime) unix.get("lastModifiedTime")).to(java.util.concurrent.TimeUnit.NANOSECONDS),
+                    ((FileTime) unix.get("ctime")).to(java.util.concurrent.TimeUnit.NANOSECONDS),
+                    ((Number) unix.get("ino")).longValue());
+        }
+    }
 
-    private record Known(Stat stat, Digest digest) {}
+    private record Known(Stamp stat, Digest digest) {}
 
     private final Path file;
     private final Map<String, Known> known = new HashMap<>();
@@ -39,7 +47,7 @@ final class ContentHasher {
     Digest digest(LayerEntry.ContentSource content) throws IOException {
         if (content instanceof PathContent pc) {
             Path p = pc.path();
-            Stat st = stat(p);
+            Stamp st = pc.stamp() != null ? pc.stamp() : stat(p);
             String k = p.toString();
             Known prev = known.get(k);
             if (prev != null && prev.stat().equals(st)) {
@@ -68,12 +76,10 @@ final class ContentHasher {
         return Digest.fromMessageDigest(md.digest());
     }
 
-    private static Stat stat(Path p) throws IOException {
-        BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        long ctime = ((FileTime) Files.getAttribute(p, "unix:ctime", LinkOption.NOFOLLOW_LINKS)).to(
-                java.util.concurrent.TimeUnit.NANOSECONDS);
-        long inode = ((Number) Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS)).longValue();
-        return new Stat(a.size(), a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS), ctime, inode);
+    static final String STAMP_ATTRIBUTES = "unix:size,lastModifiedTime,ctime,ino";
+
+    private static Stamp stat(Path p) throws IOException {
+        return Stamp.of(Files.readAttributes(p, STAMP_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS));
     }
 
     private void load() {
@@ -85,7 +91,7 @@ final class ContentHasher {
             while ((line = r.readLine()) != null) {
                 String[] f = line.split("\t", 6);
                 if (f.length == 6) {
-                    known.put(f[5], new Known(new Stat(Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]),
+                    known.put(f[5], new Known(new Stamp(Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]),
                             Long.parseLong(f[3])), Digest.parse(f[4])));
                 }
             }
@@ -102,7 +108,7 @@ final class ContentHasher {
         Path tmp = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
             for (Map.Entry<String, Known> e : known.entrySet()) {
-                Stat s = e.getValue().stat();
+                Stamp s = e.getValue().stat();
                 if (e.getKey().contains("\n")) {
                     continue;
                 }

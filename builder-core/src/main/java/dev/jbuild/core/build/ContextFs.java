@@ -8,11 +8,12 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The build context directory as COPY and ADD see it: paths that .dockerignore excludes do not
@@ -189,34 +190,37 @@ final class ContextFs implements SourceFs {
     /** The entry for a context path, not following a final symlink; null when missing or of a kind not copied. */
     private LayerEntry entry(String rel) throws BuildException {
         Path p = root.resolve(rel);
-        PosixFileAttributes a;
-        int mode;
+        Map<String, Object> a;
         try {
-            a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            mode = ((Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS)) & 07777;
+            // One stat call gives the entry and the stat cache's stamp.
+            a = Files.readAttributes(p, ENTRY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
             return null;
         } catch (IOException e) {
             throw new BuildException("\"" + rel + "\": cannot read: " + e.getMessage());
         }
-        Instant mtime = a.lastModifiedTime().toInstant();
+        int mode = ((Integer) a.get("mode")) & 07777;
+        Instant mtime = ((FileTime) a.get("lastModifiedTime")).toInstant();
         String path = rel;
-        if (a.isDirectory()) {
+        if ((Boolean) a.get("isDirectory")) {
             return raw(path, LayerEntry.Type.DIRECTORY, mode, mtime, 0, null, null);
         }
-        if (a.isSymbolicLink()) {
+        if ((Boolean) a.get("isSymbolicLink")) {
             try {
                 return raw(path, LayerEntry.Type.SYMLINK, 0777, mtime, 0, Files.readSymbolicLink(p).toString(), null);
             } catch (IOException e) {
                 throw new BuildException("\"" + rel + "\": cannot read symlink: " + e.getMessage());
             }
         }
-        if (a.isRegularFile()) {
-            long size = ((BasicFileAttributes) a).size();
-            return raw(path, LayerEntry.Type.FILE, mode, mtime, size, null, new PathContent(p));
+        if ((Boolean) a.get("isRegularFile")) {
+            long size = (Long) a.get("size");
+            return raw(path, LayerEntry.Type.FILE, mode, mtime, size, null, new PathContent(p, ContentHasher.Stamp.of(a)));
         }
         return null; // sockets, fifos and devices in a context are not copied, as with docker
     }
+
+    private static final String ENTRY_ATTRIBUTES =
+            "unix:mode,size,lastModifiedTime,ctime,ino,isDirectory,isSymbolicLink,isRegularFile";
 
     private static LayerEntry raw(String path, LayerEntry.Type type, int mode, Instant mtime, long size, String link,
             LayerEntry.ContentSource content) {

@@ -74,6 +74,9 @@ public final class PatternMatcher {
      * cleaned first; the context root itself ({@code "."}, {@code ""}) is never excluded.
      */
     public boolean matches(String relativePath) {
+        if (patterns.isEmpty()) {
+            return false; // no .dockerignore: walking a large context must not clean every path for nothing
+        }
         String file = GoPath.clean(relativePath);
         if (file.equals(".")) {
             return false;
