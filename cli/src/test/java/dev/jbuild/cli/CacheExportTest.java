@@ -118,7 +118,9 @@ class CacheExportTest {
 
         // a fresh machine: an empty store, only --cache-from
         Path fresh = tmp.resolve("b");
-        Cli.Result second = build(fresh, ctx, "-t", "app:1", "--cache-from", "type=registry,ref=" + cache);
+        String again = ref("cache/again:1");
+        Cli.Result second = build(fresh, ctx, "-t", "app:1", "--cache-from", "type=registry,ref=" + cache,
+                "--cache-to", "type=registry,ref=" + again + ",mode=max");
         assertFalse(second.err().contains("  builder-ran\n"), second.err());
         assertFalse(second.err().contains("  final-ran\n"), second.err());
         assertEquals(5, count(second.err(), "  CACHED"), second.err());
@@ -128,10 +130,19 @@ class CacheExportTest {
         // image's layers and the builder RUN layer that COPY --from reads are
         assertEquals(4, count(second.err(), "  fetched layer "), second.err());
         assertTrue(Cli.validateStore(fresh) > 0, "the fresh store's image is complete");
+        // its own mode=max export mounted the layer it never fetched from the first cache's repository
+        assertTrue(second.err().contains("exported cache to " + again + " (mode=max): 5 steps"), second.err());
+        assertTrue(Pattern.compile("\"POST /v2/cache/again/blobs/uploads/\\?mount=sha256%3A[0-9a-f]{64}"
+                + "&from=cache(%2F|/)app HTTP/1\\.1\" 201 ").matcher(REGISTRY.logText()).find(),
+                "a cross-repository mount in the registry log");
+        Cli.Result chained = build(tmp.resolve("b2"), ctx, "--cache-from", again);
+        assertEquals(5, count(chained.err(), "  CACHED"), chained.err());
+        assertEquals(imageId(first), imageId(chained));
 
         // a changed input misses only from that step on
         Files.writeString(ctx.resolve("app.txt"), "app 2\n");
-        Cli.Result third = build(tmp.resolve("c"), ctx, "-t", "app:2", "--cache-from", cache);
+        Cli.Result third = build(tmp.resolve("c"), ctx, "-t", "app:2", "--explain", "--cache-from", cache);
+        assertTrue(third.err().contains("  miss: file app.txt changed\n"), third.err());
         assertFalse(third.err().contains("  builder-ran\n"), third.err());
         assertTrue(third.err().contains("  final-ran\n"), third.err());
         assertEquals(3, count(third.err(), "  CACHED"), third.err());

@@ -88,8 +88,14 @@ final class Pusher {
                     wanted.putIfAbsent(l.digest(), l);
                 }
             }
+            BlobSources known = BlobSources.of(store);
             for (Descriptor d : wanted.values()) {
                 if (!blobs.has(d.digest())) {
+                    // A blob another repository of this registry holds (an imported build cache's layer, never
+                    // downloaded) is mounted from there rather than downloaded to be uploaded again.
+                    if (known.sources(d.digest()).stream().anyMatch(src -> src.registry().equals(target.registry()))) {
+                        continue;
+                    }
                     throw s.failures.of("push blob " + d.digest(), "the blob is not in the local store");
                 }
                 if (blobs.size(d.digest()) != d.size()) {
@@ -213,6 +219,11 @@ final class Pusher {
                 continue;
             }
             throw s.failures.of(action, r);
+        }
+        if (!blobs.has(d.digest())) {
+            // (an upload session a refused mount opened is left to the registry's purge of stale uploads)
+            throw s.failures.of("push blob " + d.digest(), "the blob is not in the local store, and no repository of "
+                    + target.registry() + " that held it would mount it");
         }
         upload(s, d, blobs.path(d.digest()), location, counts);
         counts.uploaded.incrementAndGet();

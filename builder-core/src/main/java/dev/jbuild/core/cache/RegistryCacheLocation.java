@@ -28,6 +28,10 @@ final class RegistryCacheLocation extends CacheLocation {
         this.client = new RegistryClient(options);
     }
 
+    ImageReference reference() {
+        return ref;
+    }
+
     @Override
     String describe() {
         return ref.toString();

@@ -11,6 +11,7 @@ import dev.jbuild.oci.Manifest;
 import dev.jbuild.oci.MediaType;
 import dev.jbuild.oci.OciJson;
 import dev.jbuild.oci.Platform;
+import dev.jbuild.registry.BlobSources;
 import dev.jbuild.registry.RegistryOptions;
 import dev.jbuild.store.Compression;
 import dev.jbuild.store.Layer;
@@ -131,6 +132,11 @@ public final class RemoteCache implements Closeable {
                 }
                 if (e.layer() != null && !store.blobs().has(e.layer().digest())) {
                     origins.putIfAbsent(e.layer().digest(), loc);
+                    if (loc instanceof RegistryCacheLocation r) {
+                        // a push to this registry (the next --cache-to) mounts it instead of downloading it
+                        BlobSources.of(store).record(e.layer().digest(), r.reference().registry(),
+                                r.reference().repository());
+                    }
                 }
                 if (step.layerIndex() != null && e.diffId() != null) {
                     indexes.putIfAbsent(e.diffId(), step.layerIndex());
@@ -292,7 +298,9 @@ public final class RemoteCache implements Closeable {
                 continue; // pruned here since: the step runs again on the other side
             }
             if (e.layer() != null) {
-                ensure(new Layer(e.layer(), e.diffId()));
+                if (!mountable(spec, e.layer())) {
+                    ensure(new Layer(e.layer(), e.diffId()));
+                }
                 blobs.putIfAbsent(e.layer().digest(), e.layer());
                 Path file = LayerIndex.path(store.root(), e.diffId());
                 if (Files.isRegularFile(file)) {
@@ -327,6 +335,22 @@ public final class RemoteCache implements Closeable {
         progress.accept("exported cache to " + spec.describe() + " (mode=" + (spec.max() ? "max" : "min") + "): "
                 + steps.size() + " steps, " + blobs.size() + " blobs" + (mounts.isEmpty() ? ""
                 : ", " + mounts.size() + " cache mounts") + ", " + md.digest());
+    }
+
+    /**
+     * Whether a layer the store lacks can go to a registry export without being downloaded: it came from a cache in
+     * another repository of the same registry, from which the push mounts it.
+     */
+    private boolean mountable(CacheSpec spec, Descriptor layer) {
+        if (!spec.type().equals("registry") || store.blobs().has(layer.digest())
+                || !(origins.get(layer.digest()) instanceof RegistryCacheLocation from)) {
+            return false;
+        }
+        try {
+            return dev.jbuild.oci.ImageReference.parse(spec.ref()).registry().equals(from.reference().registry());
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /** The entries {@code key} comes from, first step first: the key's own, its parent's, and so on. */
