@@ -8,6 +8,9 @@
  *   jbuild-sandbox opaque DIR print the directories under the overlay upper dir DIR that are marked opaque
  *                             (trusted.overlay.opaque or user.overlay.opaque = "y"), as NUL-terminated paths
  *                             relative to DIR with a leading "/" (Java cannot read trusted.* xattrs)
+ *   jbuild-sandbox userns REPORT COMMAND [ARG...]
+ *                             run COMMAND as root of a new user namespace that maps the caller's subordinate id
+ *                             ranges (an unprivileged jbuild re-runs itself this way, as "buildah unshare" does)
  *   jbuild-sandbox version
  *
  * SPEC is a file of NUL-terminated "key=value" records (see Spec in NativeExecutor.java):
@@ -589,12 +592,14 @@ __attribute__((noreturn)) static void exec_command(void) {
 /* The command: PID 2 of the container. */
 __attribute__((noreturn)) static void command_main(void) {
     reset_signals();
-    if (!g_setgroups_denied) {
-        if (setgroups((size_t)S.ngroups, S.groups) < 0) die("setgroups");
-    } else if (S.ngroups) {
-        die_msg("setgroups: supplementary groups need a subordinate gid range for this user in /etc/subgid");
+    /* A user namespace mapping the caller alone denies setgroups: the image's groups are left out, as runc does
+       (only the caller's gid exists there anyway) */
+    if (!g_setgroups_denied && setgroups((size_t)S.ngroups, S.groups) < 0) die("setgroups");
+    if (setresgid(S.gid, S.gid, S.gid) < 0) {
+        if (errno == EINVAL) die("setgid %u (not mapped in the user namespace: add a range to /etc/subgid)",
+                                 (unsigned)S.gid);
+        die("setgid %u", (unsigned)S.gid);
     }
-    if (setresgid(S.gid, S.gid, S.gid) < 0) die("setgid %u", (unsigned)S.gid);
     if (!S.insecure) drop_bounding(DOCKER_CAPS);
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) die("clear ambient caps");
     if (setresuid(S.uid, S.uid, S.uid) < 0) {
@@ -962,6 +967,29 @@ static void write_idmap(pid_t pid, const struct idmap *m) {
     if (st < 0 || status_code(st) != 0) die_msg("newgidmap %s 0 %s 1 1 %s %s failed", p, id, s, c);
 }
 
+/* Whether this process is in the initial user namespace (its uid_map is the identity of all ids). */
+static int initial_userns(void) {
+    int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 1;
+    char b[128];
+    ssize_t r = read(fd, b, sizeof b - 1);
+    close(fd);
+    if (r <= 0) return 1;
+    b[r] = 0;
+    unsigned long in, out, count;
+    return sscanf(b, "%lu %lu %lu", &in, &out, &count) == 3 && in == 0 && out == 0 && count == 4294967295UL;
+}
+
+/* Whether setgroups(2) is denied in this user namespace (a namespace mapping one id, made unprivileged). */
+static int setgroups_denied(void) {
+    int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    char b[16] = {0};
+    ssize_t r = read(fd, b, sizeof b - 1);
+    close(fd);
+    return r > 0 && !strncmp(b, "deny", 4);
+}
+
 /* ---------------------------------------------------------------- the helper ("run") */
 
 static volatile pid_t g_child = -1;
@@ -986,9 +1014,13 @@ static void common_start(const char *spec_path, int deathsig) {
 static int run_main(const char *spec_path) {
     common_start(spec_path, SIGKILL);
     if (S.nargs == 0) die_msg("spec: no command");
+    /* Unprivileged: a user namespace of the container's own. Already root of a user namespace (jbuild re-ran
+       itself in one, see "userns"): no nested one, but the overlay and the mounts as in a user namespace. */
     int userns = geteuid() != 0;
+    int in_userns = userns || !initial_userns();
     struct idmap idm;
     if (userns) plan_idmap(&idm);
+    else if (in_userns) g_setgroups_denied = setgroups_denied();
 
     sigset_t block, orig;
     sigemptyset(&block);
@@ -1010,7 +1042,7 @@ static int run_main(const char *spec_path) {
     }
     if (pid == 0) {
         close(go[1]);
-        _exit(init_main(go[0], userns));
+        _exit(init_main(go[0], in_userns));
     }
     g_child = pid;
     close(go[0]);
@@ -1066,7 +1098,8 @@ static void hide_cgroup2(void) {
 static int oci_main(const char *spec_path) {
     common_start(spec_path, SIGTERM); /* SIGTERM: caught, so that the container is killed and deleted */
     if (S.nrt == 0) die_msg("spec: no runtime-arg");
-    if (geteuid() != 0) die_msg("the OCI runtime executor needs root (use the native executor when unprivileged)");
+    if (geteuid() != 0 || !initial_userns())
+        die_msg("the OCI runtime executor needs root (use the native executor when unprivileged)");
     if (unshare(CLONE_NEWNS) < 0) die("unshare the mount namespace");
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) die("make mounts private");
     if (S.hide_cgroup2) hide_cgroup2();
@@ -1163,6 +1196,77 @@ static int oci_main(const char *spec_path) {
     return status_code(st);
 }
 
+/* ---------------------------------------------------------------- "userns": jbuild itself in a user namespace */
+
+static volatile pid_t g_userns_child = -1;
+
+static void forward_to_child(int sig) {
+    if (g_userns_child > 0) kill(g_userns_child, sig);
+}
+
+/* Runs ARGV in a new user namespace where the caller is root and its /etc/subuid and /etc/subgid ranges are ids
+   1..N (newuidmap/newgidmap), or where the caller alone is root (no range): what "buildah unshare" does, so that
+   an unprivileged jbuild unpacks layers with their owners, reads a step's upper dir in the container's ids and
+   removes what its steps made. Signals TERM/INT/HUP are passed on; the exit status is the command's. A failure
+   before the command starts exits 125 with an error record in REPORT (the caller then goes on without). */
+static int userns_main(const char *report_path, char **argv) {
+    g_report = open(report_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (g_report < 0) die("open report %s", report_path);
+    /* the caller waits for this helper; if it goes, the command is asked to stop (and cleans up) */
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0) die("prctl PR_SET_PDEATHSIG");
+    if (geteuid() == 0) die_msg("already root: no user namespace needed");
+    struct idmap idm;
+    plan_idmap(&idm);
+
+    sigset_t block, orig;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGHUP);
+    sigprocmask(SIG_BLOCK, &block, &orig);
+
+    int go[2];
+    if (pipe2(go, O_CLOEXEC) < 0) die("pipe");
+    pid_t self = getpid();
+    pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, 0);
+    if (pid < 0) die("create a user namespace (are unprivileged user namespaces enabled?)");
+    if (pid == 0) {
+        close(go[1]);
+        char c;
+        ssize_t r;
+        do r = read(go[0], &c, 1);
+        while (r < 0 && errno == EINTR);
+        if (r != 1) _exit(EXIT_SETUP); /* the ids could not be mapped (reported) */
+        close(go[0]);
+        if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) die("become root in the user namespace");
+        reset_signals();
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != self) _exit(EXIT_SETUP);
+        execvp(argv[0], argv);
+        die("exec %s", argv[0]);
+    }
+    g_userns_child = pid;
+    close(go[0]);
+    write_idmap(pid, &idm);
+    if (write(go[1], "g", 1) != 1) die("start %s", argv[0]);
+    close(go[1]);
+    close(g_report);
+    g_report = -1;
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = forward_to_child;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigprocmask(SIG_SETMASK, &orig, NULL);
+    int st = wait_for(pid);
+    if (st < 0) return EXIT_SETUP;
+    return status_code(st);
+}
+
 /* ---------------------------------------------------------------- "opaque": read the upper dir's markers */
 
 static size_t g_opaque_base;
@@ -1199,8 +1303,9 @@ int main(int argc, char **argv) {
         printf("jbuild-sandbox %s\n", JBUILD_SANDBOX_VERSION);
         return 0;
     }
+    if (argc >= 4 && !strcmp(argv[1], "userns")) return userns_main(argv[2], argv + 3);
     if (argc != 3) {
-        dprintf(2, "usage: jbuild-sandbox run|oci SPEC | opaque DIR | version\n");
+        dprintf(2, "usage: jbuild-sandbox run|oci SPEC | opaque DIR | userns REPORT COMMAND [ARG...] | version\n");
         return EXIT_SETUP;
     }
     if (!strcmp(argv[1], "run")) return run_main(argv[2]);

@@ -27,7 +27,14 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     @CommandLine.Mixin
     StoreOptions store = new StoreOptions();
 
+    /**
+     * This JVM runs the command line itself (not a test calling {@link #run}): an unprivileged one may re-run it in
+     * a user namespace ({@link StoreOptions#open}).
+     */
+    static volatile boolean standalone;
+
     public static void main(String[] args) {
+        standalone = true;
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 

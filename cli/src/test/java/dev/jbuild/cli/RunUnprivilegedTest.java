@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -25,25 +24,21 @@ import org.junit.jupiter.api.Timeout;
  * A whole build by an unprivileged user: the tests run as root (as CI does), so this one creates the user
  * {@code jbuild-test} when it is missing (useradd gives it a /etc/subuid range) and runs {@code jbuild load} and
  * {@code jbuild build} in JVMs of their own under {@code setpriv --reuid=jbuild-test}, with a copy of the test
- * classpath, the store and the context in a directory the user owns. The steps write as root and as other users
- * inside the container; umoci (as root) unpacks the image, whose owners are those inside the container.
+ * classpath, the store and the context in a directory the user owns. jbuild re-runs itself as root of a user
+ * namespace that maps the user's subordinate ids (or the user alone when it has none). The steps write as root and
+ * as other users inside the container; umoci (as root) unpacks the image, whose owners are those inside the
+ * container.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class RunUnprivilegedTest {
     static final String USER = "jbuild-test";
 
-    static final String CLEANUP_BUG = "bug U1: every unprivileged build with a RUN step exits with status 1 and"
-            + " 'java.io.UncheckedIOException: java.nio.file.AccessDeniedException: ROOT/tmp/build.PID.HEX/work-N/work'"
-            + " (Builder.deleteRecursively, from BuildResult.close, cannot enter the mode-000 'work' directory that"
-            + " overlayfs makes in its workdir), after the image was built, exported and tagged; a failing step's"
-            + " error message is replaced by the same exception";
-
-    /** The smallest unprivileged build with a step: it succeeds, in a user namespace mapping the user's subuid range. */
-    @Disabled("bug U1b: the build succeeds, but its scratch directory stays: files the step created belong to"
-            + " sub-uids of the user namespace, which the unprivileged user cannot remove from outside it; the"
-            + " sandbox helper needs a cleanup mode that removes them inside the namespace")
+    /**
+     * The smallest unprivileged build with a step: it succeeds, in a user namespace mapping the user's subuid range,
+     * and leaves no scratch directory; a failing step then fails the build with the step's own error.
+     */
     @Test
-    void anUnprivilegedBuildWithAStepSucceeds() throws Exception {
+    void anUnprivilegedBuildWithAStepSucceedsAndAFailingStepSaysWhy() throws Exception {
         int uid = ensureUser();
         Path base = Files.createTempDirectory(Path.of("/tmp"), "jbuild-run-unprivileged-");
         try {
@@ -62,24 +57,26 @@ class RunUnprivilegedTest {
             Cli.Result build = asUser(cp, home, "--root", root, "-t", "unprivileged", "-o", "type=oci,dest=" + layout, ctx);
             assertEquals(0, build.status(), build.out() + build.err());
             Path rootfs = Cli.umociUnpack(layout, "latest", base.resolve("bundle"));
-            String[] first = Files.readString(rootfs.resolve("uid_map")).strip().split("\\s+");
-            assertEquals(List.of("0", String.valueOf(uid), "1"), List.of(first).subList(0, 3),
-                    "container root is the user: " + Files.readString(rootfs.resolve("uid_map")));
-            try (var s = Files.list(root.resolve("tmp"))) {
-                assertEquals(List.of(), s.filter(p -> p.getFileName().toString().startsWith("build.")).toList());
-            }
+            String uidMap = Files.readString(rootfs.resolve("uid_map"));
+            assertEquals(List.of(List.of("0", String.valueOf(uid), "1"), List.of("1", subUidStart(), "65536")),
+                    uidMap.strip().lines().map(l -> List.of(l.strip().split("\\s+"))).toList(),
+                    "container root is the user, ids 1... its subordinate uids: " + uidMap);
+            assertEquals(List.of(), scratchDirs(root), "the build's scratch directory is gone");
+
+            Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nRUN mkdir -p /a/b && touch /a/b/c && chown -R 1234 /a"
+                    + " && echo the-last-words && exit 3\n");
+            Cli.Result failed = asUser(cp, home, "--root", root, ctx);
+            assertEquals(1, failed.status(), failed.out() + failed.err());
+            assertTrue(failed.err().contains("did not complete successfully: exit code: 3")
+                    && failed.err().contains("the-last-words"), "the step's error: " + failed.err());
+            assertTrue(!failed.err().contains("Exception"), "no cleanup exception: " + failed.err());
+            assertEquals(List.of(), scratchDirs(root), "the failed build's scratch directory is gone");
         } finally {
             RunFixtures.deleteTree(base);
         }
     }
 
     @Test
-    @Disabled(CLEANUP_BUG + "; bug U2: the owners in a RUN layer are host ids, not the container's (UpperDiff is given no"
-            + " IdMap): 'RUN mkdir /data && echo x > /data/f && chown 1234:5678 /data/f' gives data/ 1001/1001 and"
-            + " data/f 101233/105677 in the layer (jbuild-test is 1001, its subuids start at 100000) instead of 0/0 and"
-            + " 1234/5678; bug U3: the lower layers' files are owned by container root in the step (the store's snapshots"
-            + " belong to the unpacking user): busybox's /home/app (1000:1000) shows as 0:0, so 'USER app' then"
-            + " 'RUN echo x > /home/app/f' fails with Permission denied")
     void anUnprivilegedUserBuildsAnImageWithStepsAsSeveralUsers() throws Exception {
         int uid = ensureUser();
 
@@ -122,6 +119,88 @@ class RunUnprivilegedTest {
         }
     }
 
+    /**
+     * A user without subordinate ids: the namespace maps it alone, to root, so steps run as root (with the image's
+     * supplementary groups left out, as runc does) and a step as another user says what is missing.
+     */
+    @Test
+    void aUserWithoutSubordinateIdsBuildsAsItsOwnRoot() throws Exception {
+        int uid = ensureUserWithoutSubordinateIds();
+        Path base = Files.createTempDirectory(Path.of("/tmp"), "jbuild-run-unprivileged-");
+        try {
+            Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
+            String cp = copyClassPath(base.resolve("cp"));
+            Path busybox = base.resolve("busybox");
+            Cli.copyTree(RunFixtures.busyboxLayout(), busybox);
+            Path ctx = Files.createDirectories(base.resolve("ctx"));
+            Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nRUN cat /proc/self/uid_map > /uid_map"
+                    + " && mkdir /data && echo x > /data/f\n");
+            Path home = Files.createDirectories(base.resolve("home"));
+            Path root = base.resolve("root");
+            Path layout = base.resolve("layout");
+            Cli.ok("chown", "-R", NO_SUBIDS_USER + ":", base.toString());
+            Cli.Result load = asUser(NO_SUBIDS_USER, cp, home, "load", "--root", root, "-i", busybox);
+            assertEquals(0, load.status(), load.out() + load.err());
+            Cli.Result build = asUser(NO_SUBIDS_USER, cp, home, "--root", root, "-t", "nosub", "-o", "type=oci,dest=" + layout,
+                    ctx);
+            assertEquals(0, build.status(), build.out() + build.err());
+            Path rootfs = Cli.umociUnpack(layout, "latest", base.resolve("bundle"));
+            assertEquals(List.of("0", String.valueOf(uid), "1"),
+                    List.of(Files.readString(rootfs.resolve("uid_map")).strip().split("\\s+")), "the user alone, as root");
+            Map<String, String> tree = RunFixtures.tree(rootfs);
+            assertEquals(dir("0755", "0:0"), tree.get("data"));
+            assertEquals(file("0644", "0:0", "x\n"), tree.get("data/f"));
+            assertEquals(List.of(), scratchDirs(root), "the build's scratch directory is gone");
+
+            Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nUSER app\nRUN id\n");
+            Cli.Result asApp = asUser(NO_SUBIDS_USER, cp, home, "--root", root, ctx);
+            assertEquals(1, asApp.status(), asApp.out() + asApp.err());
+            assertTrue(asApp.err().contains("Dockerfile:3") && asApp.err().contains("not mapped in the user namespace"),
+                    asApp.err());
+        } finally {
+            RunFixtures.deleteTree(base);
+        }
+    }
+
+    static final String NO_SUBIDS_USER = "jbuild-nosub";
+
+    /** Creates the user when missing and takes its subordinate id ranges away; answers its uid. */
+    static int ensureUserWithoutSubordinateIds() throws Exception {
+        ensureUser(); // asserts root
+        if (Cli.tool("id", "-u", NO_SUBIDS_USER).status() != 0) {
+            Cli.tool("useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", NO_SUBIDS_USER);
+        }
+        for (String kind : List.of("subuid", "subgid")) {
+            for (String line : Files.readAllLines(Path.of("/etc/" + kind))) {
+                String[] f = line.split(":");
+                if (f.length == 3 && f[0].equals(NO_SUBIDS_USER)) {
+                    long start = Long.parseLong(f[1]);
+                    String range = start + "-" + (start + Long.parseLong(f[2]) - 1);
+                    Cli.ok("usermod", kind.equals("subuid") ? "--del-subuids" : "--del-subgids", range, NO_SUBIDS_USER);
+                }
+            }
+        }
+        return Integer.parseInt(Cli.ok("id", "-u", NO_SUBIDS_USER).out().strip());
+    }
+
+    static List<Path> scratchDirs(Path root) throws Exception {
+        try (var s = Files.list(root.resolve("tmp"))) {
+            return s.filter(p -> p.getFileName().toString().startsWith("build.")).toList();
+        }
+    }
+
+    /** The first subordinate uid of the user (useradd gives it 65536 of them). */
+    static String subUidStart() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/etc/subuid"))) {
+            String[] f = line.split(":");
+            if (f.length == 3 && f[0].equals(USER)) {
+                assertEquals("65536", f[2], line);
+                return f[1];
+            }
+        }
+        throw new AssertionError("no /etc/subuid range for " + USER);
+    }
+
     /** Creates the user when missing (useradd gives it an /etc/subuid range); answers its uid. */
     static int ensureUser() {
         assertEquals("root", System.getProperty("user.name"), "this test runs as root (as CI does) to become " + USER);
@@ -136,7 +215,12 @@ class RunUnprivilegedTest {
 
     /** {@code jbuild ARGS} as the unprivileged user, in a JVM of its own. */
     static Cli.Result asUser(String cp, Path home, Object... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + USER, "--regid=" + USER, "--init-groups", "--",
+        return asUser(USER, cp, home, args);
+    }
+
+    /** {@code jbuild ARGS} as USER, in a JVM of its own. */
+    static Cli.Result asUser(String user, String cp, Path home, Object... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups", "--",
                 RunFixtures.javaBinary(), "-XX:-UsePerfData", "-cp", cp, Main.class.getName()));
         for (Object a : args) {
             cmd.add(String.valueOf(a));

@@ -11,7 +11,8 @@ import java.nio.file.Path;
  * the extra mounts, pivot_root — and runs the command as PID 2 under a tiny init (PID 1) that reaps zombies and
  * forwards signals. Unprivileged, the caller is root in a user namespace (through newuidmap/newgidmap with the
  * user's /etc/subuid and /etc/subgid ranges, else the caller alone mapped to 0) and the overlay uses
- * {@code userxattr}.
+ * {@code userxattr}. Already root of a user namespace ({@link UserNamespace}: how the jbuild command runs
+ * unprivileged), the containers share it and the overlay uses {@code userxattr}.
  *
  * <p>Linux ties a parent-death signal to the thread that started the process: {@link #run} starts the helper on
  * the calling thread and waits on it, so the helper lives exactly as long as the call (or the JVM).

@@ -125,12 +125,8 @@ final class OciRuntimeExecutor implements Executor {
         return err;
     }
 
+    /** Root of the initial user namespace (root of jbuild's own user namespace cannot run runc as root). */
     static boolean isRoot() {
-        try {
-            Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-            return uid instanceof Integer i && i == 0;
-        } catch (IOException | UnsupportedOperationException e) {
-            return false;
-        }
+        return UserNamespace.effectiveUid() == 0 && UserNamespace.initial();
     }
 }

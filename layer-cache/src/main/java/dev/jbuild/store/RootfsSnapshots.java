@@ -88,6 +88,12 @@ import java.util.regex.Pattern;
  * {@link IdMap}, and files the container only copied up keep the unpacking user's id there — so a
  * build without root cannot record the lower owners of files it changes unless its executor
  * restores them from the metadata.
+ *
+ * <p>The jbuild command avoids all that: run by a user, it re-runs itself as root of a user
+ * namespace that maps the user's subordinate ids (see the executor's {@code UserNamespace}). There
+ * this process can chown to every mapped id, so snapshots have exact owners (variant {@code -uo}:
+ * user xattrs, owners, no devices), the containers share this namespace, and upper directories
+ * read in the container's ids ({@link IdMap#IDENTITY}).
  */
 public final class RootfsSnapshots {
     static final String INFO_MAGIC = "jbuild-rootfs 1";
