@@ -70,7 +70,7 @@ final class BuildOptions {
             description = "An SSH agent socket for RUN --mount=type=ssh (default: $SSH_AUTH_SOCK).")
     List<String> ssh = new ArrayList<>();
 
-    @Option(names = "--allow", paramLabel = "ENTITLEMENT", description = "Allow an entitlement: security.insecure.")
+    @Option(names = "--allow", paramLabel = "ENTITLEMENT", description = "Allow an entitlement: security.insecure (RUN --security=insecure), network.host (RUN --network=host).")
     List<String> allow = new ArrayList<>();
 
     @Option(names = "--no-cache", description = "Run every step; the results still go into the cache.")

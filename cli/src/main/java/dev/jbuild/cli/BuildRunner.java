@@ -262,7 +262,11 @@ final class BuildRunner {
                 throw new IllegalArgumentException("--allow " + a + ": unknown entitlement (security.insecure, network.host)");
             }
         }
-        return new RunOptions(o.runtime, o.network, secrets, ssh, Set.copyOf(o.allow));
+        Set<String> entitlements = new java.util.HashSet<>(o.allow);
+        if (o.network.equals("host")) {
+            entitlements.add("network.host"); // buildx: --network=host grants the entitlement it needs
+        }
+        return new RunOptions(o.runtime, o.network, secrets, ssh, entitlements);
     }
 
     /** SOURCE_DATE_EPOCH from the build args (as BuildKit takes it) or the environment. */

@@ -24,7 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The network of RUN steps: the host's by default (its interfaces, and a server on the host's loopback answers),
  * only a loopback that is up with {@code RUN --network=none}, the host's again with {@code --network=host}; and
- * {@code jbuild build --network=none} makes "none" the default of steps that do not set it.
+ * {@code jbuild build --network=none} makes "none" the default of steps that do not set it. As with BuildKit and
+ * buildx, {@code RUN --network=host} needs {@code --allow network.host}, which {@code jbuild build --network=host}
+ * grants.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class RunNetworkTest {
@@ -76,7 +78,7 @@ class RunNetworkTest {
 
     @Test
     void theHostsNetworkByDefaultNoneAndHostPerStep() throws Exception {
-        Path rootfs = build();
+        Path rootfs = build("--allow", "network.host");
         assertEquals(hostNetwork(), Files.readString(rootfs.resolve("default")), "RUN");
         assertEquals(NONE, Files.readString(rootfs.resolve("none")), "RUN --network=none");
         assertEquals(hostNetwork(), Files.readString(rootfs.resolve("host")), "RUN --network=host");
@@ -84,8 +86,25 @@ class RunNetworkTest {
 
     @Test
     void buildNetworkNoneIsTheDefaultOfStepsThatSetNone() throws Exception {
-        Path rootfs = build("--network=none");
+        Path rootfs = build("--network=none", "--allow", "network.host");
         assertEquals(NONE, Files.readString(rootfs.resolve("default")), "RUN under --network=none");
+        assertEquals(NONE, Files.readString(rootfs.resolve("none")), "RUN --network=none");
+        assertEquals(hostNetwork(), Files.readString(rootfs.resolve("host")), "RUN --network=host");
+    }
+
+    @Test
+    void runNetworkHostNeedsAllowNetworkHostWhichBuildNetworkHostGrants() throws Exception {
+        Path root = tmp.resolve("root");
+        RunFixtures.loadBusybox(root);
+        Path ctx = Files.createDirectories(tmp.resolve("ctx"));
+        Files.writeString(ctx.resolve("Dockerfile"), DOCKERFILE);
+        Cli.Result denied = jbuild("--root", root, "-q", "--build-arg", "PORT=1", ctx);
+        assertEquals(1, denied.status(), denied.out() + denied.err());
+        assertTrue(denied.err().contains("Dockerfile:5") && denied.err().contains(
+                "RUN --network=host needs the build to be started with --allow network.host"), denied.err());
+
+        Path rootfs = build("--network=host");
+        assertEquals(hostNetwork(), Files.readString(rootfs.resolve("default")), "RUN under --network=host");
         assertEquals(NONE, Files.readString(rootfs.resolve("none")), "RUN --network=none");
         assertEquals(hostNetwork(), Files.readString(rootfs.resolve("host")), "RUN --network=host");
     }

@@ -692,6 +692,13 @@ public final class Builder {
             if (r.security().equals("insecure") && !req.run().entitlements().contains("security.insecure")) {
                 throw error(r, "RUN --security=insecure needs the build to be started with --allow security.insecure");
             }
+            // BuildKit's network.host entitlement covers every step on the host network by request (RUN
+            // --network=host, or the build's --network=host, for which buildx grants it), not the default network.
+            String network = r.network().equals("default") ? req.run().network() : r.network();
+            if (network.equals("host") && !req.run().entitlements().contains("network.host")) {
+                throw error(r, (r.network().equals("host") ? "RUN --network=host" : "the build's --network=host")
+                        + " needs the build to be started with --allow network.host");
+            }
             List<dev.jbuild.executor.Mount> mounts = new ArrayList<>();
             Map<String, String> env = new LinkedHashMap<>(st.runEnv);
             env.putAll(expander.proxyEnv());
@@ -718,7 +725,6 @@ public final class Builder {
                 }
                 List<Long> groups = Users.supplementaryGroups(cc.user() == null ? "0" : cc.user(), ids, st.tree);
                 // A secret's value never reaches the key; HOME does, as it is part of the environment.
-                String network = r.network().equals("default") ? req.run().network() : r.network();
                 List<String> envList = new ArrayList<>();
                 env.forEach((k, v) -> envList.add(k + "=" + v));
                 Path resolv = scratch.resolve("resolv.conf");

@@ -283,4 +283,21 @@ class RunBuildTest {
         build("FROM busybox:test\nRUN --security=insecure true\n",
                 new RunOptions("native", "default", Map.of(), Map.of(), Set.of("security.insecure")));
     }
+
+    /** As BuildKit: an exec on the host network by request needs network.host; the default network does not. */
+    @Test
+    void hostNetworkNeedsTheEntitlement() throws Exception {
+        BuildException e = assertThrows(BuildException.class,
+                () -> build("FROM busybox:test\nRUN true\nRUN --network=host true\n"));
+        assertTrue(e.getMessage().contains("Dockerfile:3") && e.getMessage().contains("RUN --network=host needs the build"
+                + " to be started with --allow network.host"), e.getMessage());
+        BuildException byBuild = assertThrows(BuildException.class, () -> build("FROM busybox:test\nRUN true\n",
+                new RunOptions("native", "host", Map.of(), Map.of(), Set.of())));
+        assertTrue(byBuild.getMessage().contains("the build's --network=host needs the build to be started with"
+                + " --allow network.host"), byBuild.getMessage());
+        build("FROM busybox:test\nRUN --network=host true\n",
+                new RunOptions("native", "default", Map.of(), Map.of(), Set.of("network.host")));
+        build("FROM busybox:test\nRUN --network=host true\nRUN --network=none true\n",
+                new RunOptions("native", "host", Map.of(), Map.of(), Set.of("network.host")));
+    }
 }
