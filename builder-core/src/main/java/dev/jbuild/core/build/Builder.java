@@ -25,6 +25,11 @@ import dev.jbuild.oci.MediaType;
 import dev.jbuild.oci.OciJson;
 import dev.jbuild.oci.Platform;
 import dev.jbuild.oci.RootFs;
+import dev.jbuild.core.progress.BuildListener;
+import dev.jbuild.core.progress.BuildSummary;
+import dev.jbuild.core.progress.ProgressLines;
+import dev.jbuild.core.progress.SerialListener;
+import dev.jbuild.core.progress.StepInfo;
 import dev.jbuild.store.Layer;
 import dev.jbuild.store.LayerEntry;
 import dev.jbuild.store.LayerWriter;
@@ -50,17 +55,28 @@ import java.util.TreeSet;
 /**
  * Builds a Dockerfile into an image in the local store: plans the stages the target needs, runs
  * each instruction with BuildKit's semantics, writes layers, config and manifest, and tags.
- * Instructions that need a container (RUN) are refused with a clear message until the executor
- * exists.
+ * Independent stages build in parallel ({@link StageScheduler}, at most {@code jobs} at once); what
+ * the build writes does not depend on the schedule.
  */
 public final class Builder {
     static final String HISTORY_COMMENT = "buildkit.dockerfile.v0";
     static final String DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private final Store store;
+    private final int jobs;
 
+    /** A builder that works on as many stages at once as there are processors. */
     public Builder(Store store) {
+        this(store, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** @param jobs how many stages may be worked on at once ({@code --jobs}), at least 1 */
+    public Builder(Store store, int jobs) {
+        if (jobs < 1) {
+            throw new IllegalArgumentException("jobs must be at least 1, not " + jobs);
+        }
         this.store = store;
+        this.jobs = jobs;
     }
 
     /** The state of one stage while it is built. */
@@ -81,6 +97,10 @@ public final class Builder {
         boolean missed;
         /** --no-cache or --no-cache-filter for this stage. */
         boolean noCache;
+        /** The step being worked on (progress events), whether it came from the cache, and when it started. */
+        StepInfo step;
+        boolean stepCached;
+        long stepStart;
 
         /** FROM --platform after expansion, else the build's target platform. */
         Platform expandedPlatform(StageExpander expander, Stage s, Platform fallback) throws BuildException {
@@ -93,7 +113,15 @@ public final class Builder {
         }
     }
 
+    /** Builds, reporting to the request's line progress. */
     public BuildResult build(BuildRequest req) throws BuildException, IOException {
+        return build(req, new ProgressLines(req.progress()));
+    }
+
+    /** Builds, reporting every step to {@code listener} (which receives one event at a time). */
+    public BuildResult build(BuildRequest req, BuildListener listener) throws BuildException, IOException {
+        long started = System.nanoTime();
+        BuildListener events = new SerialListener(listener == null ? BuildListener.NONE : listener);
         if (req.dockerFormat() && !req.annotations().isEmpty()) {
             throw new BuildException("annotations need the OCI format: Docker schema 2 manifests have none");
         }
@@ -150,20 +178,21 @@ public final class Builder {
             boolean ok = false;
             try {
                 ContextFs context = new ContextFs(req.context(), ignore);
-                Run run = new Run(req, stages, expander, context, scratch, platform, created, dfName);
+                Run run = new Run(req, stages, expander, context, scratch, platform, created, dfName, events);
                 try (RemoteCache remote = run.remote) {
                     remote.load();
                     List<Stage> order = run.plan(target);
                     try {
-                        for (Stage s : order) {
-                            run.buildStage(s);
-                        }
+                        run.execute(order);
                     } finally {
                         run.hasher.save();
                     }
                     StageState st = run.states.get(target.index());
                     BuildResult result = finish(req, st, created, scratch, remote);
                     remote.export(st.key, run.states.values().stream().map(x -> x.key).toList());
+                    events.buildDone(new BuildSummary(result.manifestDescriptor().digest().toString(),
+                            result.imageId().toString(), result.tags(), run.steps.get(), run.cached.get(),
+                            Duration.ofNanos(System.nanoTime() - started)));
                     ok = true;
                     return result;
                 }
@@ -220,13 +249,24 @@ public final class Builder {
         final Platform platform;
         final Instant created;
         final String dfName;
-        final Map<Integer, StageState> states = new HashMap<>();
-        final Map<String, ImageSource.Image> images = new HashMap<>();
+        /** The stages built so far: a state appears here when its stage is done. */
+        final Map<Integer, StageState> states = new java.util.concurrent.ConcurrentHashMap<>();
+        final Map<String, ImageSource.Image> images = new java.util.concurrent.ConcurrentHashMap<>();
+        private final Map<String, Object> imageLocks = new java.util.concurrent.ConcurrentHashMap<>();
         final ContentHasher hasher;
         final RemoteCache remote;
+        final BuildListener events;
+        final StageScheduler scheduler = new StageScheduler(jobs);
+        final java.util.concurrent.atomic.AtomicInteger stepIds = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger steps = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger cached = new java.util.concurrent.atomic.AtomicInteger();
+        /** Whether the Dockerfile has several stages: step labels then name theirs, as BuildKit's do. */
+        final boolean multiStage;
 
         Run(BuildRequest req, Stages stages, StageExpander expander, ContextFs context, Path scratch, Platform platform,
-                Instant created, String dfName) {
+                Instant created, String dfName, BuildListener events) {
+            this.events = events;
+            this.multiStage = stages.stages().size() > 1;
             this.req = req;
             this.stages = stages;
             this.expander = expander;
@@ -236,7 +276,7 @@ public final class Builder {
             this.created = created;
             this.dfName = dfName;
             this.remote = new RemoteCache(store, req.cache().from(), req.cache().to(), req.registry(), platform,
-                    req.sourceDateEpoch(), req.progress());
+                    req.sourceDateEpoch(), events::message);
             this.hasher = new ContentHasher(store.root().resolve("statcache").resolve(
                     Digest.sha256(context.root().toString().getBytes(StandardCharsets.UTF_8)).hex()));
         }
@@ -281,12 +321,101 @@ public final class Builder {
             for (Instruction ins : s.instructions()) {
                 if (ins instanceof Instruction.Copy c && !c.from().isEmpty()) {
                     Stage from = stageRef(c.from(), s);
-                    if (from != null) {
+                    if (from != null && from.index() != s.index()) {
                         deps.add(from);
+                    }
+                } else if (ins instanceof Instruction.Run r) {
+                    for (dev.jbuild.core.instructions.Mount m : r.mounts()) {
+                        Stage from = m.from().isEmpty() ? null : stageRef(m.from(), s);
+                        if (from != null && from.index() != s.index()) {
+                            deps.add(from);
+                        }
                     }
                 }
             }
             return deps;
+        }
+
+        /**
+         * Builds the planned stages: each starts when the stage it builds on is done, and waits for the stages it
+         * copies or mounts from only at the step that needs them.
+         */
+        void execute(List<Stage> order) throws BuildException, IOException {
+            for (Stage s : order) {
+                Stage base = baseStage(s);
+                scheduler.add(s.index(), base == null ? -1 : base.index(), s.displayName(), () -> buildStage(s));
+            }
+            scheduler.start();
+            scheduler.finish();
+        }
+
+        /** A stage's final state, once it is built (waiting for it, without a work slot, when it is not yet). */
+        StageState built(Stage from, Instruction ins) throws BuildException, IOException {
+            StageState st = states.get(from.index());
+            if (st != null) {
+                return st;
+            }
+            try {
+                scheduler.await(from.index());
+            } catch (IllegalStateException notPlanned) {
+                throw error(ins, "stage " + from.displayName() + " is not built before this step");
+            }
+            return states.get(from.index());
+        }
+
+        String stageLabel(Stage s) {
+            return multiStage ? s.displayName() : "";
+        }
+
+        /** Starts a step: a progress event, and the state that fromCache marks a hit in. */
+        void beginStep(StageState st, StepInfo step) {
+            st.step = step;
+            st.stepCached = false;
+            st.stepStart = System.nanoTime();
+            events.stepStarted(step);
+        }
+
+        void endStep(StageState st) {
+            steps.incrementAndGet();
+            if (st.stepCached) {
+                cached.incrementAndGet();
+            }
+            events.stepDone(st.step, Duration.ofNanos(System.nanoTime() - st.stepStart));
+            st.step = null;
+        }
+
+        void failStep(StageState st, Throwable e) {
+            if (st.step != null) {
+                String why = e instanceof StageScheduler.Cancelled ? "cancelled"
+                        : e.getMessage() == null ? e.toString() : e.getMessage();
+                events.stepFailed(st.step, why, Duration.ofNanos(System.nanoTime() - st.stepStart));
+                st.step = null;
+            }
+        }
+
+        /** Instructions that are steps of their own (BuildKit's vertices); the others only change the config. */
+        boolean isStep(Instruction ins) {
+            return ins instanceof Instruction.Run || ins instanceof Instruction.Copy || ins instanceof Instruction.Add
+                    || ins instanceof Instruction.Workdir;
+        }
+
+        /** Dispatches an instruction, as a step of its own when it is one. */
+        void step(StageState st, Stage s, Instruction ins, int[] index, int total, int line, String text)
+                throws BuildException, IOException {
+            scheduler.checkCancelled();
+            if (!isStep(ins)) {
+                dispatch(st, s, ins);
+                return;
+            }
+            beginStep(st, new StepInfo(stepIds.incrementAndGet(), stageLabel(s), s.index(), ++index[0], total, line,
+                    text));
+            try {
+                dispatch(st, s, ins);
+            } catch (BuildException | IOException | RuntimeException e) {
+                failStep(st, e);
+                throw e;
+            }
+            endStep(st);
         }
 
         /** The stage a FROM names: only an earlier stage, as in BuildKit. */
@@ -324,6 +453,7 @@ public final class Builder {
         }
 
         void buildStage(Stage s) throws BuildException, IOException {
+            long stageStart = System.nanoTime();
             StageState st = new StageState();
             Stage baseStage = baseStage(s);
             List<String> baseEnv = null;
@@ -391,18 +521,35 @@ public final class Builder {
             } catch (DockerfileSyntaxException e) {
                 throw new BuildException(e.getMessage(), e);
             }
-            states.put(s.index(), st);
-            req.progress().accept("[" + s.displayName() + "] FROM " + baseName);
-            if (!onbuild.isEmpty()) {
-                runTriggers(st, s, onbuild);
+            List<Instruction> triggered = onbuild.isEmpty() ? List.of() : triggers(st, s, onbuild);
+            int total = 1;
+            for (Instruction ins : triggered) {
+                total += isStep(ins) ? 1 : 0;
             }
             for (Instruction ins : st.expanded.instructions()) {
-                req.progress().accept("[" + s.displayName() + "] " + ins.source());
-                dispatch(st, s, ins);
+                total += isStep(ins) ? 1 : 0;
             }
+            int[] index = {0};
+            int fromLine = s.from().range().startLine();
+            beginStep(st, new StepInfo(stepIds.incrementAndGet(), stageLabel(s), s.index(), ++index[0], total,
+                    fromLine, "FROM " + baseName));
+            st.stepStart = stageStart;
+            endStep(st);
+            try {
+                for (Instruction ins : triggered) {
+                    step(st, s, ins, index, total, fromLine, "ONBUILD " + ins.source());
+                }
+                for (Instruction ins : st.expanded.instructions()) {
+                    step(st, s, ins, index, total, ins.range().startLine(), ins.source());
+                }
+            } finally {
+                st.step = null;
+            }
+            states.put(s.index(), st);
         }
 
-        private void runTriggers(StageState st, Stage s, List<String> triggers) throws BuildException, IOException {
+        /** The base image's ONBUILD triggers as instructions of this stage. */
+        private List<Instruction> triggers(StageState st, Stage s, List<String> triggers) throws BuildException {
             StringBuilder text = new StringBuilder("FROM scratch\n");
             for (String t : triggers) {
                 text.append(t).append('\n');
@@ -415,23 +562,26 @@ public final class Builder {
                 throw new BuildException(e.getMessage(), e);
             }
             StageExpander ex = new StageExpander(parsed, req.buildArgs(), Platform.host(), platform, null);
-            ExpandedStage triggered = ex.expand(parsed.stages().get(0), st.expanded, null);
-            for (Instruction ins : triggered.instructions()) {
-                req.progress().accept("[" + s.displayName() + "] ONBUILD " + ins.source());
-                dispatch(st, s, ins);
-            }
+            return ex.expand(parsed.stages().get(0), st.expanded, null).instructions();
         }
 
         ImageSource.Image image(String name, Instruction where, Platform want) throws BuildException, IOException {
             String key = name + "@" + want.format();
             ImageSource.Image img = images.get(key);
-            if (img == null) {
-                try {
-                    img = new ImageSource(store, req.registry(), req.pull(), req.progress()).load(name, want);
-                } catch (BuildException e) {
-                    throw error(where, e.getMessage());
+            if (img != null) {
+                return img;
+            }
+            // Stages that name the same image load (or pull) it once.
+            synchronized (imageLocks.computeIfAbsent(key, k -> new Object())) {
+                img = images.get(key);
+                if (img == null) {
+                    try {
+                        img = new ImageSource(store, req.registry(), req.pull(), events::message).load(name, want);
+                    } catch (BuildException e) {
+                        throw error(where, e.getMessage());
+                    }
+                    images.put(key, img);
                 }
-                images.put(key, img);
             }
             return img;
         }
@@ -615,7 +765,7 @@ public final class Builder {
                     if (fromStage.index() == s.index()) {
                         throw error(ins, "circular dependency: stage " + s.displayName() + " copies from itself");
                     }
-                    StageState fst = states.get(fromStage.index());
+                    StageState fst = built(fromStage, ins);
                     fs = new TreeFs(fst.tree, "stage " + fromStage.displayName());
                 } else {
                     ImageSource.Image img = image(from, ins, platform);
@@ -680,7 +830,7 @@ public final class Builder {
 
         private dev.jbuild.executor.Executor executor;
 
-        private dev.jbuild.executor.Executor executor() throws IOException {
+        private synchronized dev.jbuild.executor.Executor executor() throws IOException {
             if (executor == null) {
                 executor = dev.jbuild.executor.Executors.forName(req.run().runtime(), store.root());
             }
@@ -702,7 +852,7 @@ public final class Builder {
             List<dev.jbuild.executor.Mount> mounts = new ArrayList<>();
             Map<String, String> env = new LinkedHashMap<>(st.runEnv);
             env.putAll(expander.proxyEnv());
-            List<java.nio.channels.FileLock> locks = new ArrayList<>();
+            List<RunStep.CacheLock> locks = new ArrayList<>();
             List<StepInput> runInputs = new ArrayList<>();
             java.util.Set<String> secretEnv = new java.util.HashSet<>();
             for (dev.jbuild.core.instructions.Mount m : r.mounts()) {
@@ -728,14 +878,16 @@ public final class Builder {
                 List<String> envList = new ArrayList<>();
                 env.forEach((k, v) -> envList.add(k + "=" + v));
                 Path resolv = scratch.resolve("resolv.conf");
-                if (!Files.exists(resolv)) {
-                    Path host = Path.of("/etc/resolv.conf");
-                    Files.writeString(resolv, Files.isReadable(host) ? Files.readString(host) : "");
-                }
                 Path hosts = scratch.resolve("hosts");
-                if (!Files.exists(hosts)) {
-                    Files.writeString(hosts, "127.0.0.1\tlocalhost " + RunStep.HOSTNAME
-                            + "\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+                synchronized (this) { // written once, complete before any step mounts them
+                    if (!Files.exists(resolv)) {
+                        Path host = Path.of("/etc/resolv.conf");
+                        Files.writeString(resolv, Files.isReadable(host) ? Files.readString(host) : "");
+                    }
+                    if (!Files.exists(hosts)) {
+                        Files.writeString(hosts, "127.0.0.1\tlocalhost " + RunStep.HOSTNAME
+                                + "\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+                    }
                 }
                 // The bare command: build args are inputs of their own, so a change is named as such.
                 StepKey k = key(st, "RUN " + String.join(" ", args));
@@ -772,10 +924,13 @@ public final class Builder {
                         network.equals("none") ? dev.jbuild.executor.Network.NONE
                                 : dev.jbuild.executor.Network.HOST,
                         mounts, resolv, hosts, r.security().equals("insecure"), null);
-                RunStep.Output out = new RunStep.Output(line -> req.progress().accept("  " + line));
+                StepInfo step = st.step;
+                RunStep.Output out = new RunStep.Output((line, stderr) -> events.stepOutput(step, line, stderr));
+                dev.jbuild.executor.Executor exec = executor();
                 dev.jbuild.executor.ExecResult result;
                 try {
-                    result = RunStep.execute(executor(), spec, out, String.join(" ", args));
+                    // A failing stage elsewhere interrupts this: the container is killed and the stage stops.
+                    result = scheduler.interruptibly(() -> RunStep.execute(exec, spec, out, String.join(" ", args)));
                 } catch (BuildException e) {
                     throw error(r, e.getMessage());
                 }
@@ -795,13 +950,8 @@ public final class Builder {
                 st.config = st.config.appendHistory(new History(OciJson.formatTime(created),
                         "RUN " + history + " # buildkit", null, HISTORY_COMMENT, !withLayer));
             } finally {
-                for (java.nio.channels.FileLock l : locks) {
-                    try {
-                        l.release();
-                        l.channel().close();
-                    } catch (IOException ignored) {
-                        // the lock dies with its channel anyway
-                    }
+                for (RunStep.CacheLock l : locks) {
+                    l.close();
                 }
             }
         }
@@ -820,7 +970,7 @@ public final class Builder {
 
         private void mount(StageState st, Stage s, Instruction.Run r, dev.jbuild.core.instructions.Mount m,
                 List<dev.jbuild.executor.Mount> mounts, Map<String, String> env,
-                List<java.nio.channels.FileLock> locks, List<StepInput> inputs) throws BuildException, IOException {
+                List<RunStep.CacheLock> locks, List<StepInput> inputs) throws BuildException, IOException {
             String target = m.target().startsWith("/") ? m.target() : "/" + FileTree.join(st.workdir, m.target());
             switch (m.type()) {
                 case "cache" -> {
@@ -828,7 +978,8 @@ public final class Builder {
                     Path dir = store.root().resolve("cache").resolve(RunStep.cacheDirName(id));
                     if (!Files.isDirectory(dir)) {
                         Path tmp = Files.createDirectories(store.root().resolve("cache"))
-                                .resolve(dir.getFileName() + ".new-" + ProcessHandle.current().pid());
+                                .resolve(dir.getFileName() + ".new-" + ProcessHandle.current().pid() + "-"
+                                        + Thread.currentThread().getId());
                         Files.createDirectories(tmp);
                         if (remote.seedMount(id, tmp)) {
                             // restored from an imported cache (--cache-to ...,mounts=true elsewhere)
@@ -929,10 +1080,10 @@ public final class Builder {
             }
             Stage fromStage = stageRef(m.from(), s);
             if (fromStage != null) {
-                StageState fst = states.get(fromStage.index());
-                if (fst == null) {
-                    throw error(ins, "stage " + m.from() + " is not built before this step");
+                if (fromStage.index() == s.index()) {
+                    throw error(ins, "circular dependency: stage " + s.displayName() + " mounts from itself");
                 }
+                StageState fst = built(fromStage, ins);
                 return new TreeFs(fst.tree, "stage " + fromStage.displayName());
             }
             return new TreeFs(image(m.from(), ins, platform).tree(), "image " + m.from());
@@ -1014,14 +1165,19 @@ public final class Builder {
                         st.tree.apply(entries);
                     }
                     st.key = key;
-                    req.progress().accept("  CACHED");
+                    st.stepCached = true;
+                    if (st.step != null) {
+                        events.stepCached(st.step);
+                    }
                     return true;
                 }
             }
             if (req.cache().explain()) {
                 String why = st.noCache ? "the cache is disabled for this stage"
                         : StepKey.explain(k, store.steps().children(k.parent()), st.missed);
-                req.progress().accept("  miss: " + why);
+                if (st.step != null) {
+                    events.stepMiss(st.step, why);
+                }
             }
             return false;
         }

@@ -13,13 +13,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
  * Digests of file contents for cache keys, with a stat cache kept in the store: a file whose
  * size, mtime, ctime and inode are unchanged is not read again, so re-hashing an unchanged
  * context costs only the stats. ctime catches a content change that restored the mtime.
+ * Thread-safe: parallel stages hash through one instance.
  */
 final class ContentHasher {
     /** What identifies a file's content version without reading it: size, mtime and ctime in ns, inode. */
@@ -36,8 +36,8 @@ final class ContentHasher {
     private record Known(Stamp stat, Digest digest) {}
 
     private final Path file;
-    private final Map<String, Known> known = new HashMap<>();
-    private boolean dirty;
+    private final Map<String, Known> known = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile boolean dirty;
 
     ContentHasher(Path file) {
         this.file = file;
@@ -100,12 +100,13 @@ final class ContentHasher {
         }
     }
 
-    void save() throws IOException {
+    synchronized void save() throws IOException {
         if (!dirty) {
             return;
         }
         Files.createDirectories(file.getParent());
-        Path tmp = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        Path tmp = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + "."
+                + Thread.currentThread().getId() + ".tmp");
         try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
             for (Map.Entry<String, Known> e : known.entrySet()) {
                 Stamp s = e.getValue().stat();

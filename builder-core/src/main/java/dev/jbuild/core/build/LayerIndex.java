@@ -38,7 +38,9 @@ public final class LayerIndex {
             return;
         }
         Files.createDirectories(file.getParent());
-        Path tmp = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        // pid and thread: two stages of one build may index the same layer at once
+        Path tmp = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + "."
+                + Thread.currentThread().getId() + ".tmp");
         try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
             out.writeInt(VERSION);
             List<LayerEntry> normalized = LayerWriter.normalize(entries, epoch);

@@ -81,36 +81,41 @@ final class RunStep {
 
     /** Collects the step's output for the progress display and keeps the last lines for an error. */
     static final class Output implements OutputSink {
-        private final java.util.function.Consumer<String> progress;
+        /** Receives each whole line of output and whether it came from stderr. */
+        interface Lines {
+            void line(String line, boolean stderr);
+        }
+
+        private final Lines progress;
         private final Deque<String> tail = new ArrayDeque<>();
         private final StringBuilder out = new StringBuilder();
         private final StringBuilder err = new StringBuilder();
 
-        Output(java.util.function.Consumer<String> progress) {
+        Output(Lines progress) {
             this.progress = progress;
         }
 
         @Override
         public synchronized void stdout(byte[] b, int off, int len) {
-            feed(out, new String(b, off, len, StandardCharsets.UTF_8));
+            feed(out, new String(b, off, len, StandardCharsets.UTF_8), false);
         }
 
         @Override
         public synchronized void stderr(byte[] b, int off, int len) {
-            feed(err, new String(b, off, len, StandardCharsets.UTF_8));
+            feed(err, new String(b, off, len, StandardCharsets.UTF_8), true);
         }
 
-        private void feed(StringBuilder buf, String text) {
+        private void feed(StringBuilder buf, String text, boolean stderr) {
             buf.append(text);
             int nl;
             while ((nl = buf.indexOf("\n")) >= 0) {
-                line(buf.substring(0, nl));
+                line(buf.substring(0, nl), stderr);
                 buf.delete(0, nl + 1);
             }
         }
 
-        private void line(String l) {
-            progress.accept(l);
+        private void line(String l, boolean stderr) {
+            progress.line(l, stderr);
             tail.addLast(l);
             if (tail.size() > TAIL_LINES) {
                 tail.removeFirst();
@@ -119,11 +124,11 @@ final class RunStep {
 
         synchronized List<String> tail() {
             if (out.length() > 0) {
-                line(out.toString());
+                line(out.toString(), false);
                 out.setLength(0);
             }
             if (err.length() > 0) {
-                line(err.toString());
+                line(err.toString(), true);
                 err.setLength(0);
             }
             return List.copyOf(tail);
@@ -157,10 +162,49 @@ final class RunStep {
         return r;
     }
 
-    /** A lock held while a {@code sharing=locked} cache mount is in use. */
-    static FileLock lockCache(Path lockFile) throws IOException {
-        FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        return ch.lock();
+    /** Cache directories locked by a step of this JVM: a file lock excludes other processes only. */
+    private static final java.util.Map<Path, java.util.concurrent.Semaphore> LOCKED =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A lock held while a {@code sharing=locked} cache mount is in use, against other steps and processes. */
+    static final class CacheLock implements AutoCloseable {
+        private final java.util.concurrent.Semaphore inJvm;
+        private final FileLock file;
+
+        private CacheLock(java.util.concurrent.Semaphore inJvm, FileLock file) {
+            this.inJvm = inJvm;
+            this.file = file;
+        }
+
+        @Override
+        public void close() {
+            try {
+                file.release();
+                file.channel().close();
+            } catch (IOException ignored) {
+                // the lock dies with its channel anyway
+            } finally {
+                inJvm.release();
+            }
+        }
+    }
+
+    static CacheLock lockCache(Path lockFile) throws IOException {
+        java.util.concurrent.Semaphore inJvm = LOCKED.computeIfAbsent(lockFile.toAbsolutePath().normalize(),
+                p -> new java.util.concurrent.Semaphore(1));
+        inJvm.acquireUninterruptibly();
+        try {
+            FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            try {
+                return new CacheLock(inJvm, ch.lock());
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
+            }
+        } catch (IOException | RuntimeException e) {
+            inJvm.release();
+            throw e;
+        }
     }
 
     /** Cache ids become directory names that cannot escape the cache directory. */
