@@ -96,6 +96,19 @@ final class BuildOptions {
     @Option(names = {"-q", "--quiet"}, description = "Print only the image id.")
     boolean quiet;
 
+    @Option(names = "--progress", paramLabel = "auto|tty|plain|quiet|rawjson", defaultValue = "auto",
+            description = {"How to show the build on stderr: tty (a live view), plain (one line per event), quiet,",
+                "rawjson (one JSON event per line); auto (default): tty on a terminal, else plain."})
+    String progress;
+
+    @Option(names = {"-j", "--jobs"}, paramLabel = "N",
+            description = "Build at most N stages at once (default: the number of processors).")
+    Integer jobs;
+
+    @Option(names = "--metadata-file", paramLabel = "FILE",
+            description = "Write the image digest, its names and every step (cached or not, its time) as JSON to FILE.")
+    Path metadataFile;
+
     @Option(names = "--iidfile", paramLabel = "FILE", description = "Write the image id to FILE.")
     Path iidfile;
 }

@@ -157,50 +157,68 @@ final class BuildRunner {
             err.println("jbuild: " + e.getMessage());
             return 2;
         }
+        ProgressView.Mode mode;
+        try {
+            mode = ProgressView.Mode.parse(o.progress);
+        } catch (IllegalArgumentException e) {
+            err.println("jbuild: " + e.getMessage());
+            return 2;
+        }
+        boolean quiet = o.quiet || mode == ProgressView.Mode.QUIET;
+        if (quiet) {
+            mode = ProgressView.Mode.QUIET;
+        }
+        int jobs = o.jobs == null ? Runtime.getRuntime().availableProcessors() : o.jobs;
+        if (jobs < 1) {
+            err.println("jbuild: --jobs must be at least 1, not " + jobs);
+            return 2;
+        }
         Path context = o.context != null ? o.context : Path.of(".");
         BuildRequest req = new BuildRequest(context, o.file, tags, args, o.target, platform, compression,
-                o.format.equals("docker"), epoch, o.quiet ? null : line -> {
-                    err.println(line);
-                    err.flush();
-                }, annotations, run, registry, o.pull, new CacheOptions(o.noCache, noCacheFilter(o), o.explain,
-                        cacheFrom, cacheTo));
-        try {
-            Store store = storeOptions.open();
-            BuildResult result = new Builder(store).build(req);
-            try (result) {
-                Exporter exporter = new Exporter(store, epoch);
-                for (OutputSpec spec : outputs) {
-                    exporter.export(spec, result);
-                    if (!o.quiet) {
-                        err.println("exported " + spec.type() + " to " + spec.dest());
+                o.format.equals("docker"), epoch, null, annotations, run, registry, o.pull,
+                new CacheOptions(o.noCache, noCacheFilter(o), o.explain, cacheFrom, cacheTo));
+        BuildMetadata metadata = o.metadataFile == null ? null : new BuildMetadata();
+        try (ProgressView view = ProgressView.of(mode, err)) {
+            try {
+                Store store = storeOptions.open();
+                BuildResult result = new Builder(store, jobs).build(req,
+                        metadata == null ? view : new Listeners(view, metadata));
+                try (result) {
+                    Exporter exporter = new Exporter(store, epoch);
+                    for (OutputSpec spec : outputs) {
+                        exporter.export(spec, result);
+                        view.note("exported " + spec.type() + " to " + spec.dest());
                     }
                 }
-            }
-            if (o.iidfile != null) {
-                Files.writeString(o.iidfile, result.imageId().toString());
-            }
-            if (o.quiet) {
-                out.println(result.imageId());
-            } else {
-                err.println("writing image " + result.imageId() + " done");
-                for (String t : result.tags()) {
-                    err.println("naming to " + t + " done");
+                if (o.iidfile != null) {
+                    Files.writeString(o.iidfile, result.imageId().toString());
                 }
+                if (metadata != null) {
+                    metadata.write(o.metadataFile, result);
+                }
+                view.note("writing image " + result.imageId() + " done");
+                for (String t : result.tags()) {
+                    view.note("naming to " + t + " done");
+                }
+                view.close();
+                if (quiet) {
+                    out.println(result.imageId());
+                }
+                for (Push p : pushes.values()) {
+                    Registries.push(registry, store, p.repository(), List.copyOf(p.tags()),
+                            result.manifestDescriptor().digest(), view.textual() ? err : null);
+                }
+                return 0;
+            } catch (BuildException e) {
+                view.error(e.getMessage());
+                return 1;
+            } catch (RegistryException e) {
+                view.error(e.getMessage());
+                return 1;
+            } catch (IOException e) {
+                view.error(e.toString());
+                return 1;
             }
-            for (Push p : pushes.values()) {
-                Registries.push(registry, store, p.repository(), List.copyOf(p.tags()),
-                        result.manifestDescriptor().digest(), o.quiet ? null : err);
-            }
-            return 0;
-        } catch (BuildException e) {
-            err.println("jbuild: " + e.getMessage());
-            return 1;
-        } catch (RegistryException e) {
-            err.println("jbuild: " + e.getMessage());
-            return 1;
-        } catch (IOException e) {
-            err.println("jbuild: " + e);
-            return 1;
         }
     }
 

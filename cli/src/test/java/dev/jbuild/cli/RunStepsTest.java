@@ -238,7 +238,8 @@ class RunStepsTest {
             last.append("\nout-").append(i);
         }
         assertEquals(last + "\n", tail, "the last 12 lines of the step's output follow the message");
-        assertTrue(err.contains("  out-1\n"), "the whole output was streamed as it came:\n" + err);
+        assertTrue(err.lines().anyMatch(l -> l.matches("#\\d+ \\d+\\.\\d{3} out-1")),
+                "the whole output was streamed as it came:\n" + err);
         assertFalse(err.contains("never-runs"), "the build stops at the failing step");
         assertEquals("", jbuild("images", "--root", root, "-q", "fails").ok().out(), "no image is tagged");
         try (Stream<Path> s = Files.list(root.resolve("tmp"))) {

@@ -399,6 +399,26 @@ public final class Builder {
                     || ins instanceof Instruction.Workdir;
         }
 
+        /** Waits for the stages a step copies or mounts from. */
+        private void awaitSources(Stage s, Instruction ins) throws BuildException, IOException {
+            List<String> froms = new ArrayList<>();
+            if (ins instanceof Instruction.Copy c && !c.from().isEmpty()) {
+                froms.add(c.from());
+            } else if (ins instanceof Instruction.Run r) {
+                for (dev.jbuild.core.instructions.Mount m : r.mounts()) {
+                    if (!m.from().isEmpty()) {
+                        froms.add(m.from());
+                    }
+                }
+            }
+            for (String from : froms) {
+                Stage dep = stageRef(from, s);
+                if (dep != null && dep.index() != s.index()) {
+                    built(dep, ins);
+                }
+            }
+        }
+
         /** Dispatches an instruction, as a step of its own when it is one. */
         void step(StageState st, Stage s, Instruction ins, int[] index, int total, int line, String text)
                 throws BuildException, IOException {
@@ -407,6 +427,7 @@ public final class Builder {
                 dispatch(st, s, ins);
                 return;
             }
+            awaitSources(s, ins); // before the step starts: its time is its own work, not the wait
             beginStep(st, new StepInfo(stepIds.incrementAndGet(), stageLabel(s), s.index(), ++index[0], total, line,
                     text));
             try {

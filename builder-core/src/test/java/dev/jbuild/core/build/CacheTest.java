@@ -120,6 +120,44 @@ class CacheTest {
     }
 
     @Test
+    void dockerfileEditsAboveMissFromTheEditedStepOnly() throws Exception {
+        build();
+        // lines that move the steps without changing them: every step still hits
+        Files.writeString(ctx.resolve("Dockerfile"), "# a comment\n\nFROM busybox:cache\nLABEL added=above\nARG V=1\n"
+                + "COPY app.txt /app/\nRUN cat /app/app.txt > /app/out && echo $V >> /app/out\nCOPY other.txt /app/\n");
+        build();
+        assertEquals(3, cached(), progress.toString());
+        // an edit of the first step: it and every step below it run
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox:cache\nARG V=1\nCOPY app.txt /app/moved.txt\n"
+                + "RUN cat /app/moved.txt > /app/out && echo $V >> /app/out\nCOPY other.txt /app/\n");
+        build();
+        assertEquals(0, cached(), progress.toString());
+        assertTrue(misses().get(0).startsWith("the instruction changed (was: COPY app.txt /app/"), misses().toString());
+        assertEquals(List.of("a step before it ran", "a step before it ran"), misses().subList(1, 3));
+    }
+
+    @Test
+    void aNewBaseImageDigestMissesEveryStep() throws Exception {
+        BuildResult first = build();
+        // the same tag now names another image: a base with one more file
+        Files.writeString(tmp.resolve("base/extra.txt"), "extra\n");
+        Files.writeString(tmp.resolve("base/Dockerfile"), "FROM scratch\nCOPY bin/busybox /bin/busybox\n"
+                + "RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nCOPY extra.txt /\n");
+        build(tmp.resolve("base"), Map.of(), CacheOptions.DEFAULT, "busybox:cache");
+        BuildResult second = build();
+        assertEquals(0, cached(), progress.toString());
+        assertEquals("no earlier build of this step", misses().get(0));
+        assertTrue(!first.manifestDescriptor().digest().equals(second.manifestDescriptor().digest()));
+        // and back: the first base's steps are still in the cache
+        Files.writeString(tmp.resolve("base/Dockerfile"), "FROM scratch\nCOPY bin/busybox /bin/busybox\n"
+                + "RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n");
+        build(tmp.resolve("base"), Map.of(), CacheOptions.DEFAULT, "busybox:cache");
+        BuildResult third = build();
+        assertEquals(3, cached(), progress.toString());
+        assertEquals(first.manifestDescriptor().digest(), third.manifestDescriptor().digest());
+    }
+
+    @Test
     void noCacheRunsEverythingAndNoCacheFilterOnlyItsStage() throws Exception {
         build();
         build(ctx, Map.of(), new CacheOptions(true, Set.of(), true));
