@@ -164,7 +164,7 @@ final class TtyProgress implements ProgressView {
     /** Moves the cursor back to the top of the live region and clears it. */
     private void erase() {
         if (drawn > 0) {
-            err.print("\u001b[" + drawn + "F" + CLEAR_TO_END);
+            err.print("\r\u001b[" + drawn + "A" + CLEAR_TO_END); // up to the region's first row, clear below
             drawn = 0;
         }
     }

@@ -77,6 +77,7 @@ class ParallelStagesTest {
         assertFalse(parallel.log().contains("not needed"), "the unused stage never runs:\n" + parallel.log());
 
         Timed serial = build("1", "2");
+        System.out.printf("parallel stages: --jobs 4 %.2f s, --jobs 1 %.2f s%n", parallel.seconds(), serial.seconds());
         assertTrue(serial.seconds() >= 4, "with --jobs 1 the two sleeps follow each other, yet took only "
                 + serial.seconds() + " s");
 
