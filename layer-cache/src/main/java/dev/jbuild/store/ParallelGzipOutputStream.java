@@ -29,7 +29,9 @@ import java.util.zip.Deflater;
  * incompressible blocks. The choice depends only on the chunk's bytes.
  *
  * <p>At most two chunks per thread are in flight, so memory stays bounded whatever the input size.
- * close() finishes the last member and leaves the underlying stream open.
+ * The members are written to the underlying stream by one thread of this stream's own, in order,
+ * so that digesting and writing them overlaps producing the input. close() finishes the last member
+ * and leaves the underlying stream open.
  */
 final class ParallelGzipOutputStream extends OutputStream {
     /** Uncompressed bytes per member (deflate's 32 KiB window makes the cost of cutting small). */
@@ -48,8 +50,11 @@ final class ParallelGzipOutputStream extends OutputStream {
     private final int level;
     private final int chunkSize;
     private final ExecutorService pool;
-    private final ArrayDeque<Future<byte[]>> inFlight = new ArrayDeque<>();
+    /** Writes the members in order on its own thread, so that the caller goes on producing input. */
+    private ExecutorService sink;
+    private final ArrayDeque<Future<?>> inFlight = new ArrayDeque<>();
     private final int maxInFlight;
+    private volatile boolean failed;
     private byte[] chunk;
     private int filled;
     private boolean anyChunk;
@@ -102,21 +107,43 @@ final class ParallelGzipOutputStream extends OutputStream {
         chunk = new byte[chunkSize];
         filled = 0;
         anyChunk = true;
-        inFlight.add(pool.submit(() -> member(data, length, level)));
+        if (sink == null) {
+            sink = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "jbuild-gzip-sink");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        Future<byte[]> compressed = pool.submit(() -> member(data, length, level));
+        inFlight.add(sink.submit(() -> {
+            byte[] m = compressed.get();
+            if (!failed) {
+                try {
+                    out.write(m);
+                } catch (IOException | RuntimeException e) {
+                    failed = true;
+                    throw e;
+                }
+            }
+            return null;
+        }));
         while (inFlight.size() > maxInFlight) {
-            writeHead();
+            await(inFlight.poll());
         }
     }
 
-    private void writeHead() throws IOException {
-        Future<byte[]> f = inFlight.poll();
+    private static void await(Future<?> f) throws IOException {
         try {
-            out.write(f.get());
+            f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while compressing a layer");
         } catch (ExecutionException e) {
-            throw new IOException("compressing a layer chunk failed: " + e.getCause(), e.getCause());
+            Throwable c = e.getCause() instanceof ExecutionException inner ? inner.getCause() : e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException("compressing a layer chunk failed: " + c, c);
         }
     }
 
@@ -171,28 +198,45 @@ final class ParallelGzipOutputStream extends OutputStream {
         out.write((int) (v >>> 24));
     }
 
-    /** Writes the last member (an empty input still makes one) and waits for every chunk. */
+    /**
+     * Writes the last member (an empty input still makes one) and waits for every chunk. An input
+     * of one chunk is compressed on the caller's thread: small layers need no thread hand-off.
+     */
     @Override
     public void close() throws IOException {
         if (closed) {
             return;
         }
-        if (filled > 0 || !anyChunk) {
-            submit();
-        }
         closed = true;
-        while (!inFlight.isEmpty()) {
-            writeHead();
+        try {
+            if (!anyChunk) {
+                out.write(member(chunk, filled, level));
+            } else {
+                if (filled > 0) {
+                    submit();
+                }
+                while (!inFlight.isEmpty()) {
+                    await(inFlight.poll());
+                }
+            }
+            out.flush();
+        } finally {
+            if (sink != null) {
+                sink.shutdownNow();
+            }
         }
-        out.flush();
     }
 
     /** Drops the chunks in flight without writing them (after an error). */
     void abort() {
         closed = true;
-        for (Future<byte[]> f : inFlight) {
+        failed = true;
+        for (Future<?> f : inFlight) {
             f.cancel(true);
         }
         inFlight.clear();
+        if (sink != null) {
+            sink.shutdownNow();
+        }
     }
 }
