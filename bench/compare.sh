@@ -53,6 +53,7 @@ docker_was_up=0
 sampler=$!
 trap 'kill $sampler 2>/dev/null || true' EXIT
 { date -u +%FT%TZ; uptime; } > "$RESULTS_DIR/start.txt"
+git -C "$root" describe --always --dirty > "$RESULTS_DIR/rev.txt"
 
 jbuild_peer() {
     BUILDER_CMD="$here/jbuild-peer.sh build --insecure-registry $REG_ADDR" \
