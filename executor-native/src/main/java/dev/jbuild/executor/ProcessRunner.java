@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -73,7 +74,9 @@ final class ProcessRunner {
 
     private static Outcome await(Process p, OutputSink sink, Duration timeout) throws IOException {
         Tail tail = new Tail(2048);
-        Future<RuntimeException> out = READERS.submit(() -> pump(p, sink, tail));
+        // Wakes the reader as soon as the helper is gone: a step is often over before the reader's next poll.
+        CountDownLatch exited = new CountDownLatch(1);
+        Future<RuntimeException> out = READERS.submit(() -> pump(p, sink, tail, exited));
         boolean timedOut = false, interrupted = false;
         try {
             if (timeout == null) {
@@ -104,6 +107,7 @@ final class ProcessRunner {
                 interrupted = true; // keep waiting: the container must be gone when run() returns
             }
         }
+        exited.countDown();
         RuntimeException sinkFailure = join(out);
         if (interrupted) {
             Thread.currentThread().interrupt();
@@ -116,10 +120,10 @@ final class ProcessRunner {
     /**
      * Reads both streams to the end from one thread: while the process runs, whatever is available (stdout first,
      * so that a burst on stdout is delivered before a later line on stderr), sleeping briefly when there is none;
-     * once it has exited, to the end of each. A sink that throws is not called again (the output is drained, the
+     * once it has exited (EXITED is counted down), to the end of each. A sink that throws is not called again (the output is drained, the
      * error returned).
      */
-    private static RuntimeException pump(Process p, OutputSink sink, Tail tail) {
+    private static RuntimeException pump(Process p, OutputSink sink, Tail tail, CountDownLatch exited) {
         RuntimeException[] failure = {null};
         Chunk out = (b, o, l) -> sink.stdout(b, o, l);
         Chunk err = (b, o, l) -> {
@@ -150,7 +154,7 @@ final class ProcessRunner {
                 }
                 idleMs = Math.min(idleMs + 1, 10);
                 try {
-                    Thread.sleep(idleMs);
+                    exited.await(idleMs, TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
                     // a pooled thread: nobody interrupts it; keep reading
                 }
