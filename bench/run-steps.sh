@@ -25,7 +25,9 @@ else
 fi
 java_opts=(${JBUILD_JAVA_OPTS:-})
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/jbuild-bench-run.XXXXXX")"
+# lowercase (hex): buildah names the image it pulls from the layout after its path, and image names are lowercase
+work="${TMPDIR:-/tmp}/jbuild-bench-run.$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+mkdir -m 0700 "$work"
 cleanup() {
     # buildah's overlay storage may hold mounts; unmount before deleting
     if command -v buildah >/dev/null 2>&1 && [ -d "$work/buildah-root" ]; then
@@ -73,10 +75,14 @@ echo "RUN step fixed cost: $steps x 'RUN true' FROM busybox, a cold store per bu
 echo "($(nproc) cores, $(uname -r), $(java -version 2>&1 | head -n1))"
 printf '%-22s %12s %12s %14s %16s\n' "builder" "T($steps) ms" "T(1) ms" "ms/step" "total/$steps ms"
 
+names=()
+per_step=()
 report() {
     local name="$1" tn="$2" t1="$3"
     awk -v n="$name" -v s="$steps" -v tn="$tn" -v t1="$t1" \
         'BEGIN { printf "%-22s %12d %12d %14.1f %16.1f\n", n, tn, t1, (tn - t1) / (s - 1), tn / s }'
+    names+=("$name")
+    per_step+=("$(awk -v s="$steps" -v tn="$tn" -v t1="$t1" 'BEGIN { printf "%.3f", (tn - t1) / (s - 1) }')")
 }
 
 for runtime in native runc crun; do
@@ -91,6 +97,11 @@ for runtime in native runc crun; do
 done
 
 if command -v buildah >/dev/null 2>&1; then
+    # buildah's default runtime here is crun, which refuses this machine's hybrid cgroup layout: runc when installed
+    buildah_runtime=()
+    for r in "$(command -v runc 2>/dev/null || true)" /usr/sbin/runc /usr/local/sbin/runc; do
+        if [ -n "$r" ] && [ -x "$r" ]; then buildah_runtime=(--runtime "$r"); break; fi
+    done
     # buildah_build CTX: one build with a fresh storage (busybox pulled from the same layout first, not timed)
     buildah_build() {
         local ctx="$1" b=(buildah --root "$work/buildah-root" --runroot "$work/buildah-runroot" --storage-driver overlay)
@@ -100,14 +111,20 @@ if command -v buildah >/dev/null 2>&1; then
         "${b[@]}" tag "$id" docker.io/library/busybox:latest >/dev/null
         local t0 t1
         t0=$(now_ms)
-        "${b[@]}" build --pull=never --layers=false -q -t bench -f "$ctx/Dockerfile" "$ctx" >/dev/null
+        "${b[@]}" build "${buildah_runtime[@]}" --pull=never --layers=false -q -t bench -f "$ctx/Dockerfile" "$ctx" >/dev/null
         t1=$(now_ms)
         echo $((t1 - t0))
     }
     buildah_build "$work/ctx1" >/dev/null
     tn=$(for _ in $(seq 1 "$reps"); do buildah_build "$work/ctxN"; done | median)
     t1=$(for _ in $(seq 1 "$reps"); do buildah_build "$work/ctx1"; done | median)
-    report "buildah $(buildah --version | awk '{ print $3 }')" "$tn" "$t1"
+    report "buildah $(buildah --version | awk '{ print $3 }')${buildah_runtime[1]:+ ($(basename "${buildah_runtime[1]}"))}" "$tn" "$t1"
+    buildah_step="${per_step[${#per_step[@]} - 1]}"
+    echo "buildah's ms/step divided by each jbuild runtime's (how many times faster per step):"
+    for i in $(seq 0 $((${#names[@]} - 2))); do
+        awk -v n="${names[$i]}" -v b="$buildah_step" -v j="${per_step[$i]}" \
+            'BEGIN { if (j > 0) printf "  %-22s %6.1fx\n", n, b / j; else printf "  %-22s  (no per-step cost measured)\n", n }'
+    done
 else
     echo "buildah: not installed (apt-get install buildah), so no comparison in this run"
 fi
