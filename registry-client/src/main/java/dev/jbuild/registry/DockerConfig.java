@@ -292,7 +292,7 @@ public final class DockerConfig {
                 || host.equals("registry.hub.docker.com");
     }
 
-    private static boolean sameHost(String a, String b) {
+    static boolean sameHost(String a, String b) {
         return a.equals(b) || isDockerHub(a) && isDockerHub(b);
     }
 

@@ -256,6 +256,10 @@ public final class RegistryClient implements AutoCloseable {
 
         @Override
         public synchronized Optional<Credentials> credentials(String registry) throws IOException {
+            Optional<Credentials> given = options.credentials(registry);
+            if (given.isPresent()) {
+                return given;
+            }
             if (config == null) {
                 config = DockerConfig.load(options.dockerConfigDirectory(), options.credentialHelperPath());
             }
@@ -264,7 +268,8 @@ public final class RegistryClient implements AutoCloseable {
 
         @Override
         public String describe() {
-            return options.dockerConfigDirectory().resolve("config.json").toString();
+            String file = options.dockerConfigDirectory().resolve("config.json").toString();
+            return options.hasCredentials() ? "the given credentials or " + file : file;
         }
     }
 }

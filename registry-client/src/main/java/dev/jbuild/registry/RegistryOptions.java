@@ -4,8 +4,11 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import okhttp3.Interceptor;
 
@@ -22,6 +25,8 @@ import okhttp3.Interceptor;
  *       {@code DIR/HOST[:PORT]/}, {@code *.crt} are trusted CAs and {@code NAME.cert} with {@code NAME.key}
  *       a client certificate and key.
  *   <li>{@code dockerConfigDirectory}: where {@code config.json} is ({@code $DOCKER_CONFIG} or {@code ~/.docker}).
+ *   <li>{@code credentials}: credentials given by the caller per registry ({@code host[:port]}, e.g. from Maven's
+ *       {@code settings.xml}); they come before {@code config.json}'s.
  *   <li>{@code parallelism}: blobs transferred at once; {@code chunkSize}: the size of each PATCH of a chunked
  *       upload; {@code monolithicThreshold}: blobs up to this size are uploaded with one PUT.
  *   <li>{@code retryPolicy}: retries of idempotent steps; connect and read timeouts.
@@ -37,6 +42,7 @@ public final class RegistryOptions {
     private final Path certsDirectory;
     private final Path dockerConfigDirectory;
     private final List<Path> credentialHelperPath;
+    private final Map<String, Credentials> credentials;
     private final int parallelism;
     private final long chunkSize;
     private final long monolithicThreshold;
@@ -53,6 +59,7 @@ public final class RegistryOptions {
         this.certsDirectory = b.certsDirectory;
         this.dockerConfigDirectory = b.dockerConfigDirectory;
         this.credentialHelperPath = b.credentialHelperPath == null ? null : List.copyOf(b.credentialHelperPath);
+        this.credentials = Map.copyOf(b.credentials);
         this.parallelism = b.parallelism;
         this.chunkSize = b.chunkSize;
         this.monolithicThreshold = b.monolithicThreshold;
@@ -80,6 +87,7 @@ public final class RegistryOptions {
         b.certsDirectory = certsDirectory;
         b.dockerConfigDirectory = dockerConfigDirectory;
         b.credentialHelperPath = credentialHelperPath;
+        b.credentials.putAll(credentials);
         b.parallelism = parallelism;
         b.chunkSize = chunkSize;
         b.monolithicThreshold = monolithicThreshold;
@@ -112,6 +120,25 @@ public final class RegistryOptions {
     /** Directories searched for {@code docker-credential-*}; null means PATH. */
     public List<Path> credentialHelperPath() {
         return credentialHelperPath;
+    }
+
+    /**
+     * The caller's credentials for {@code registry} (matched as docker matches {@code config.json} keys: without
+     * scheme and path, Docker Hub's names as one); empty when it gave none.
+     */
+    public Optional<Credentials> credentials(String registry) {
+        String host = DockerConfig.hostOf(registry);
+        for (Map.Entry<String, Credentials> e : credentials.entrySet()) {
+            if (DockerConfig.sameHost(e.getKey(), host)) {
+                return Optional.of(e.getValue());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Whether the caller gave credentials for any registry. */
+    public boolean hasCredentials() {
+        return !credentials.isEmpty();
     }
 
     public int parallelism() {
@@ -153,7 +180,7 @@ public final class RegistryOptions {
     @Override
     public String toString() {
         return "RegistryOptions[insecure=" + insecureRegistries + ", caFile=" + caFile + ", certs.d=" + certsDirectory
-                + ", dockerConfig=" + dockerConfigDirectory + ", parallelism=" + parallelism + ", chunkSize="
+                + ", dockerConfig=" + dockerConfigDirectory + ", credentials for=" + credentials.keySet() + ", parallelism=" + parallelism + ", chunkSize="
                 + chunkSize + ", monolithicThreshold=" + monolithicThreshold + ", retry=" + retryPolicy + "]";
     }
 
@@ -163,6 +190,7 @@ public final class RegistryOptions {
         private Path certsDirectory = DEFAULT_CERTS_DIRECTORY;
         private Path dockerConfigDirectory = DockerConfig.defaultDir();
         private List<Path> credentialHelperPath;
+        private final Map<String, Credentials> credentials = new LinkedHashMap<>();
         private int parallelism = 3;
         private long chunkSize = 16L * 1024 * 1024;
         private long monolithicThreshold = -1;
@@ -203,6 +231,19 @@ public final class RegistryOptions {
 
         public Builder credentialHelperPath(List<Path> dirs) {
             this.credentialHelperPath = dirs;
+            return this;
+        }
+
+        /**
+         * Credentials for {@code registry} ({@code host[:port]}; a scheme or path is ignored), used before
+         * {@code config.json}'s; given again for the same registry, the last wins.
+         */
+        public Builder credentials(String registry, Credentials c) {
+            String host = DockerConfig.hostOf(java.util.Objects.requireNonNull(registry, "registry").trim());
+            if (host.isEmpty()) {
+                throw new IllegalArgumentException("invalid registry \"" + registry + "\" for credentials");
+            }
+            credentials.put(host, java.util.Objects.requireNonNull(c, "credentials"));
             return this;
         }
 

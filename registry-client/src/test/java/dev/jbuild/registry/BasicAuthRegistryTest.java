@@ -135,4 +135,34 @@ class BasicAuthRegistryTest {
                     e.getMessage());
         }
     }
+
+    @Test
+    void credentialsGivenInTheOptionsComeBeforeConfigJson() throws Exception {
+        Store src = Store.open(tmp.resolve("src"));
+        TestImages.Image img = TestImages.simple(src, 4, 1);
+        // config.json holds a wrong password: the given credentials (as settings.xml gives them) must win
+        RegistryOptions options = RegistryOptions.builder().dockerConfigDirectory(configWithAuth("wrong-Pa55"))
+                .certsDirectory(tmp.resolve("certs.d")).credentialHelperPath(List.of(tmp.resolve("bin")))
+                .credentials("https://" + REGISTRY.host() + "/v2/", Credentials.basic(USER, PASSWORD)).build();
+        assertEquals(Credentials.basic(USER, PASSWORD), options.credentials(REGISTRY.host()).orElseThrow());
+        assertTrue(options.credentials("127.0.0.1:1").isEmpty());
+        assertTrue(!options.toString().contains(PASSWORD), options.toString());
+        try (RegistryClient c = new RegistryClient(options)) {
+            c.push(ref("given/app:1"), img.manifest(), src);
+            c.pull(ref("given/app:1"), Platform.parse("linux/amd64"), Store.open(tmp.resolve("dst")));
+        }
+        RegistryOptions others = options.toBuilder().credentials("127.0.0.1:1", Credentials.basic(USER, PASSWORD))
+                .dockerConfigDirectory(tmp.resolve("empty-docker-config")).build();
+        try (RegistryClient c = new RegistryClient(RegistryOptions.builder()
+                .dockerConfigDirectory(tmp.resolve("empty-docker-config"))
+                .credentials("127.0.0.1:1", Credentials.basic(USER, PASSWORD)).build())) {
+            RegistryException e = assertThrows(RegistryException.class,
+                    () -> c.pull(ref("given/app:1"), Platform.parse("linux/amd64"), Store.open(tmp.resolve("dst2"))));
+            assertEquals(401, e.status());
+            assertTrue(e.getMessage().contains("no credentials for " + REGISTRY.host() + " in the given credentials or "),
+                    e.getMessage());
+        }
+        assertEquals(Credentials.basic(USER, PASSWORD), others.credentials(REGISTRY.host()).orElseThrow(),
+                "toBuilder keeps the credentials given before");
+    }
 }
