@@ -7,9 +7,10 @@ import dev.jbuild.core.build.Builder;
 import dev.jbuild.core.build.CacheOptions;
 import dev.jbuild.core.build.RunOptions;
 import dev.jbuild.core.cache.CacheSpec;
+import dev.jbuild.core.build.SourceDateEpoch;
 import dev.jbuild.core.output.Exporter;
 import dev.jbuild.core.output.OutputSpec;
-import dev.jbuild.oci.ImageReference;
+import dev.jbuild.core.output.Publication;
 import dev.jbuild.oci.Platform;
 import dev.jbuild.registry.ProgressListener;
 import dev.jbuild.registry.RegistryException;
@@ -23,7 +24,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -73,46 +73,12 @@ final class BuildRunner {
                 return 2;
             }
         }
-        // Image outputs name the result (as -t does) and may push it; --push pushes every -t tag.
-        List<String> tags = new ArrayList<>(o.tags);
-        List<String> pushNames = new ArrayList<>();
-        if (o.push) {
-            if (o.tags.isEmpty()) {
-                err.println("jbuild: --push needs a name to push the image to: give -t NAME[:TAG]");
-                return 2;
-            }
-            pushNames.addAll(o.tags);
-        }
-        for (OutputSpec spec : outputs) {
-            if (!spec.isImage()) {
-                continue;
-            }
-            List<String> names = spec.names().isEmpty() ? o.tags : spec.names();
-            if (names.isEmpty() && spec.push()) {
-                err.println("jbuild: --output type=" + spec.type() + " needs name=NAME[:TAG] (or -t NAME[:TAG]) to push");
-                return 2;
-            }
-            for (String n : names) {
-                if (!tags.contains(n)) {
-                    tags.add(n);
-                }
-            }
-            if (spec.push()) {
-                pushNames.addAll(names);
-            }
-        }
-        Map<String, Push> pushes = new LinkedHashMap<>();
-        for (String n : pushNames) {
-            ImageReference ref;
-            try {
-                ref = LocalImages.tagReference(n);
-            } catch (IllegalArgumentException e) {
-                err.println("jbuild: " + e.getMessage());
-                return 2;
-            }
-            pushes.computeIfAbsent(ref.name(), k -> new Push(new ImageReference(ref.registry(), ref.repository(),
-                    null, null), new LinkedHashSet<>())).tags()
-                    .add(ref.tag() == null ? ImageReference.DEFAULT_TAG : ref.tag());
+        Publication publication;
+        try {
+            publication = Publication.of(o.tags, o.push, outputs);
+        } catch (IllegalArgumentException e) {
+            err.println("jbuild: " + e.getMessage());
+            return 2;
         }
         RegistryOptions registry;
         try {
@@ -123,7 +89,7 @@ final class BuildRunner {
         }
         Instant epoch;
         try {
-            epoch = sourceDateEpoch(args);
+            epoch = SourceDateEpoch.of(args);
         } catch (IllegalArgumentException e) {
             err.println("jbuild: " + e.getMessage());
             return 2;
@@ -174,7 +140,7 @@ final class BuildRunner {
             return 2;
         }
         Path context = o.context != null ? o.context : Path.of(".");
-        BuildRequest req = new BuildRequest(context, o.file, tags, args, o.target, platform, compression,
+        BuildRequest req = new BuildRequest(context, o.file, publication.tags(), args, o.target, platform, compression,
                 o.format.equals("docker"), epoch, null, annotations, run, registry, o.pull,
                 new CacheOptions(o.noCache, noCacheFilter(o), o.explain, cacheFrom, cacheTo));
         BuildMetadata metadata = o.metadataFile == null ? null : new BuildMetadata();
@@ -204,8 +170,8 @@ final class BuildRunner {
                 if (quiet) {
                     out.println(result.imageId());
                 }
-                for (Push p : pushes.values()) {
-                    Registries.push(registry, store, p.repository(), List.copyOf(p.tags()),
+                for (Publication.Push p : publication.pushes()) {
+                    Registries.push(registry, store, p.repository(), p.tags(),
                             result.manifestDescriptor().digest(), view.textual() ? err : null);
                 }
                 return 0;
@@ -221,9 +187,6 @@ final class BuildRunner {
             }
         }
     }
-
-    /** The tags to push to one repository. */
-    private record Push(ImageReference repository, LinkedHashSet<String> tags) {}
 
     static Set<String> noCacheFilter(BuildOptions o) {
         Set<String> stages = new java.util.LinkedHashSet<>();
@@ -285,21 +248,5 @@ final class BuildRunner {
             entitlements.add("network.host"); // buildx: --network=host grants the entitlement it needs
         }
         return new RunOptions(o.runtime, o.network, secrets, ssh, entitlements);
-    }
-
-    /** SOURCE_DATE_EPOCH from the build args (as BuildKit takes it) or the environment. */
-    static Instant sourceDateEpoch(Map<String, String> args) {
-        String v = args.get("SOURCE_DATE_EPOCH");
-        if (v == null) {
-            v = System.getenv("SOURCE_DATE_EPOCH");
-        }
-        if (v == null || v.isEmpty()) {
-            return null;
-        }
-        try {
-            return Instant.ofEpochSecond(Long.parseLong(v.trim()));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("SOURCE_DATE_EPOCH must be a number of seconds, not \"" + v + "\"");
-        }
     }
 }

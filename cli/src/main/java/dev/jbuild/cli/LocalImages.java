@@ -83,11 +83,7 @@ final class LocalImages {
      * reference cannot be a tag. IllegalArgumentException names the input.
      */
     static ImageReference tagReference(String name) {
-        ImageReference ref = ImageReference.parse(name);
-        if (ref.digest() != null) {
-            throw new IllegalArgumentException("invalid tag \"" + name + "\": a digest reference cannot be a tag");
-        }
-        return ref;
+        return dev.jbuild.core.output.Publication.tagReference(name);
     }
 
     /** Resolves a reference the user typed to the digest its tag (or id) points at. */

@@ -1,13 +1,12 @@
 package dev.jbuild.cli;
 
+import dev.jbuild.core.output.ImagePusher;
 import dev.jbuild.oci.Descriptor;
 import dev.jbuild.oci.Digest;
 import dev.jbuild.oci.ImageReference;
 import dev.jbuild.oci.MediaType;
-import dev.jbuild.registry.BlobSources;
 import dev.jbuild.registry.ProgressListener;
 import dev.jbuild.registry.PushResult;
-import dev.jbuild.registry.RegistryClient;
 import dev.jbuild.registry.RegistryOptions;
 import dev.jbuild.store.Store;
 import java.io.IOException;
@@ -31,7 +30,7 @@ final class Registries {
 
     /** The short id docker shows for a blob: 12 hex digits. */
     static String shortId(Digest d) {
-        return d.hex().substring(0, Math.min(12, d.hex().length()));
+        return ImagePusher.shortId(d);
     }
 
     /**
@@ -77,61 +76,15 @@ final class Registries {
 
     /**
      * Pushes {@code digest} of the store to {@code repository} under {@code tags} (by digest when empty), printing
-     * docker push's lines on {@code out} (none when null): the repository, a line per layer, then
-     * {@code TAG: digest: sha256:... size: N} per tag.
+     * docker push's lines on {@code out} (none when null).
      */
     static PushResult push(RegistryOptions options, Store store, ImageReference repository, List<String> tags,
             Digest digest, PrintWriter out) throws IOException {
-        ProgressListener listener = ProgressListener.NONE;
-        if (out != null) {
-            out.println("The push refers to repository [" + repository.name() + "]");
-            out.flush();
-            BlobSources sources = BlobSources.of(store);
-            listener = new ProgressListener() {
-                @Override
-                public void finished(Descriptor blob, Outcome outcome) {
-                    if (!MediaType.isLayer(blob.mediaType())) {
-                        return;
-                    }
-                    String what = switch (outcome) {
-                        case EXISTS -> "Layer already exists";
-                        case MOUNTED -> "Mounted from " + mountSource(sources, blob.digest(), repository);
-                        default -> "Pushed";
-                    };
-                    synchronized (out) {
-                        out.println(shortId(blob.digest()) + ": " + what);
-                        out.flush();
-                    }
-                }
-            };
-        }
-        PushResult r;
-        try (RegistryClient client = new RegistryClient(options.toBuilder().progressListener(listener).build())) {
-            r = client.push(repository.withTag(null).withDigest(null), tags, digest, store);
-        }
-        if (out != null) {
-            if (tags.isEmpty()) {
-                out.println("digest: " + r.manifestDigest() + " size: " + r.manifest().size());
+        return ImagePusher.push(options, store, repository, tags, digest, out == null ? null : line -> {
+            synchronized (out) {
+                out.println(line);
+                out.flush();
             }
-            for (String t : tags) {
-                out.println(t + ": digest: " + r.manifestDigest() + " size: " + r.manifest().size());
-            }
-            out.flush();
-        }
-        return r;
-    }
-
-    /** The repository a mount most likely came from (the pusher tries the most recent source first). */
-    private static String mountSource(BlobSources sources, Digest d, ImageReference target) {
-        try {
-            for (BlobSources.Source s : sources.sources(d)) {
-                if (s.registry().equals(target.registry()) && !s.repository().equals(target.repository())) {
-                    return s.repository();
-                }
-            }
-        } catch (IOException e) {
-            // only for the message
-        }
-        return "another repository";
+        });
     }
 }

@@ -57,7 +57,7 @@ final class SaveCommand extends StoreCommand {
             for (Map.Entry<Digest, LocalImages.Image> e : byDigest.entrySet()) {
                 out.add(e.getValue().export(tags.get(e.getKey())));
             }
-            new Exporter(store, BuildRunner.sourceDateEpoch(Map.of())).save(format, output, out);
+            new Exporter(store, dev.jbuild.core.build.SourceDateEpoch.of(Map.of())).save(format, output, out);
         }
         return 0;
     }

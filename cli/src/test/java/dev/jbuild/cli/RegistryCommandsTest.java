@@ -243,7 +243,7 @@ class RegistryCommandsTest {
         // --push without a tag is an error before anything is built
         Cli.Result untagged = jbuild("--root", root, "--push", ctx);
         assertEquals(2, untagged.status());
-        assertTrue(untagged.err().startsWith("jbuild: --push needs a name"), untagged.err());
+        assertTrue(untagged.err().startsWith("jbuild: push needs a name"), untagged.err());
     }
 
     @Test
@@ -277,7 +277,7 @@ class RegistryCommandsTest {
 
         Cli.Result noName = jbuild("--root", root, "-o", "type=image,push=true", ctx);
         assertEquals(2, noName.status());
-        assertTrue(noName.err().startsWith("jbuild: --output type=image needs name="), noName.err());
+        assertTrue(noName.err().startsWith("jbuild: output type=image needs name="), noName.err());
     }
 
     @Test
