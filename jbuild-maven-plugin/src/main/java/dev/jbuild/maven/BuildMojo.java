@@ -1,0 +1,203 @@
+package dev.jbuild.maven;
+
+import dev.jbuild.core.build.BuildException;
+import dev.jbuild.core.build.BuildRequest;
+import dev.jbuild.core.build.BuildResult;
+import dev.jbuild.core.build.Builder;
+import dev.jbuild.core.build.CacheOptions;
+import dev.jbuild.core.build.RunOptions;
+import dev.jbuild.core.build.SourceDateEpoch;
+import dev.jbuild.core.output.Exporter;
+import dev.jbuild.core.output.OutputSpec;
+import dev.jbuild.core.output.Publication;
+import dev.jbuild.oci.Platform;
+import dev.jbuild.registry.RegistryException;
+import dev.jbuild.registry.RegistryOptions;
+import dev.jbuild.store.Compression;
+import dev.jbuild.store.Store;
+import java.io.File;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.LifecyclePhase;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
+
+/**
+ * Builds the project's Dockerfile into jbuild's image store, with no daemon: tags it, writes the outputs, pushes
+ * when asked, and records the image digest in {@code target/jbuild/image.digest} and the project property
+ * {@code jbuild.image.digest} (the image id in {@code jbuild.image.id}).
+ */
+@Mojo(name = "build", defaultPhase = LifecyclePhase.PACKAGE, threadSafe = true)
+public class BuildMojo extends AbstractJbuildMojo {
+    /** The Dockerfile. */
+    @Parameter(property = "jbuild.dockerfile", defaultValue = "${project.basedir}/Dockerfile")
+    File dockerfile;
+
+    /** The build context: what COPY and ADD read. */
+    @Parameter(property = "jbuild.contextDirectory", defaultValue = "${project.basedir}")
+    File contextDirectory;
+
+    /**
+     * Build args ({@code <buildArgs><APP_VERSION>${project.version}</APP_VERSION></buildArgs>}). User properties
+     * {@code jbuild.buildArg.NAME=VALUE} add to them (and win).
+     */
+    @Parameter
+    Map<String, String> buildArgs = new LinkedHashMap<>();
+
+    /** Build this stage instead of the last. */
+    @Parameter(property = "jbuild.target")
+    String target;
+
+    /**
+     * The target platform ({@code OS/ARCH[/VARIANT]}; default: this machine's). jbuild builds one platform per
+     * build: more than one is an error. User property: comma-separated.
+     */
+    @Parameter(property = "jbuild.platforms")
+    List<String> platforms = new ArrayList<>();
+
+    /** Push the image under every tag after the build (as {@code jbuild build --push}). */
+    @Parameter(property = "jbuild.push", defaultValue = "false")
+    boolean push;
+
+    /**
+     * Outputs besides the store, each written as the CLI's {@code --output} value
+     * ({@code type=oci,dest=${project.build.directory}/image}, {@code type=docker,dest=FILE.tar},
+     * {@code type=local,dest=DIR}, {@code type=tar,dest=FILE}, {@code type=registry,name=REF}). User property
+     * {@code jbuild.outputs}: values separated by {@code ;} (they contain commas).
+     */
+    @Parameter
+    List<String> outputs = new ArrayList<>();
+
+    /** Run every step, not taking results from the build cache (they still go into it). */
+    @Parameter(property = "jbuild.noCache", defaultValue = "false")
+    boolean noCache;
+
+    /** Check the registry of every image the Dockerfile names for a newer version of its tag, and pull it. */
+    @Parameter(property = "jbuild.pull", defaultValue = "false")
+    boolean pull;
+
+    /** Layer compression: gzip, zstd or none. */
+    @Parameter(property = "jbuild.compression", defaultValue = "gzip")
+    String compression;
+
+    /** How RUN steps run: native (the embedded helper), runc, crun, or the path of an OCI runtime. */
+    @Parameter(property = "jbuild.runtime", defaultValue = "native")
+    String runtime;
+
+    @Override
+    void run() throws MojoExecutionException, MojoFailureException {
+        Map<String, String> args = buildArgs();
+        Platform platform = platform();
+        List<OutputSpec> outputSpecs = new ArrayList<>();
+        for (String s : listProperty("jbuild.outputs", outputs)) {
+            try {
+                outputSpecs.add(OutputSpec.parse(s));
+            } catch (IllegalArgumentException e) {
+                throw new MojoExecutionException("jbuild: outputs: " + e.getMessage());
+            }
+        }
+        Publication publication;
+        Compression layerCompression;
+        Instant epoch;
+        try {
+            publication = Publication.of(tags, push, outputSpecs);
+            layerCompression = Compression.valueOf(compression.toUpperCase(java.util.Locale.ROOT));
+            epoch = SourceDateEpoch.of(args);
+        } catch (IllegalArgumentException e) {
+            throw new MojoExecutionException("jbuild: " + e.getMessage());
+        }
+        if (!dockerfile.isFile()) {
+            throw new MojoExecutionException("jbuild: the Dockerfile " + dockerfile + " does not exist (set dockerfile)");
+        }
+        if (!contextDirectory.isDirectory()) {
+            throw new MojoExecutionException("jbuild: the context directory " + contextDirectory + " does not exist");
+        }
+        RegistryOptions registry = registryOptions();
+        BuildRequest request = new BuildRequest(contextDirectory.toPath(), dockerfile.toPath(), publication.tags(),
+                args, target, platform, layerCompression, false, epoch, line -> getLog().info(line), Map.of(),
+                new RunOptions(runtime, "default", Map.of(), Map.of(), Set.of()), registry, pull,
+                new CacheOptions(noCache, Set.of(), false));
+        Store store = openStore();
+        getLog().info("jbuild: building " + dockerfile + " (context " + contextDirectory + ")");
+        try {
+            BuildResult result = new Builder(store).build(request);
+            try (result) {
+                Exporter exporter = new Exporter(store, epoch);
+                for (OutputSpec spec : outputSpecs) {
+                    exporter.export(spec, result);
+                    if (spec.dest() != null) {
+                        getLog().info("jbuild: exported " + spec.type() + " to " + spec.dest());
+                    }
+                }
+            }
+            String digest = result.manifestDescriptor().digest().toString();
+            ImageDigest.write(digestFile.toPath(), digest);
+            project.getProperties().setProperty(DIGEST_PROPERTY, digest);
+            project.getProperties().setProperty(ID_PROPERTY, result.imageId().toString());
+            getLog().info("jbuild: image " + digest + " (id " + result.imageId() + ")");
+            for (String t : result.tags()) {
+                getLog().info("jbuild: tagged " + t);
+            }
+            for (Publication.Push p : publication.pushes()) {
+                PushMojo.push(registry, store, p, result.manifestDescriptor().digest(), getLog());
+            }
+        } catch (BuildException e) {
+            // The message names the Dockerfile line, and for RUN the step's last lines of output.
+            throw new MojoFailureException("jbuild: " + e.getMessage(), e);
+        } catch (RegistryException e) {
+            throw new MojoFailureException("jbuild: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new MojoExecutionException("jbuild: " + e, e);
+        }
+    }
+
+    /** The POM's build args, then the {@code jbuild.buildArg.NAME} user properties. */
+    private Map<String, String> buildArgs() {
+        Map<String, String> args = new LinkedHashMap<>();
+        buildArgs.forEach((k, v) -> args.put(k, v == null ? "" : v));
+        String prefix = "jbuild.buildArg.";
+        for (java.util.Properties p : List.of(session.getSystemProperties(), session.getUserProperties())) {
+            for (String name : p.stringPropertyNames()) {
+                if (name.startsWith(prefix) && name.length() > prefix.length()) {
+                    args.put(name.substring(prefix.length()), p.getProperty(name));
+                }
+            }
+        }
+        return args;
+    }
+
+    private Platform platform() throws MojoExecutionException {
+        List<String> given = platforms.stream().map(String::trim).filter(s -> !s.isEmpty()).distinct().toList();
+        if (given.size() > 1) {
+            throw new MojoExecutionException("jbuild: platforms lists " + given
+                    + ": jbuild builds one platform per build (give one, or none for this machine's)");
+        }
+        try {
+            return given.isEmpty() ? Platform.host() : Platform.parse(given.get(0));
+        } catch (IllegalArgumentException e) {
+            throw new MojoExecutionException("jbuild: platforms: " + e.getMessage());
+        }
+    }
+
+    /** A list parameter the user property replaces when set: values separated by {@code ;}. */
+    private List<String> listProperty(String name, List<String> configured) {
+        String v = userProperty(name);
+        if (v == null) {
+            return configured;
+        }
+        List<String> out = new ArrayList<>();
+        for (String s : v.split(";")) {
+            if (!s.isBlank()) {
+                out.add(s.trim());
+            }
+        }
+        return out;
+    }
+}
