@@ -7,6 +7,7 @@ import dev.jbuild.core.build.Builder;
 import dev.jbuild.core.build.CacheOptions;
 import dev.jbuild.core.build.RunOptions;
 import dev.jbuild.core.build.SourceDateEpoch;
+import dev.jbuild.core.cache.CacheSpec;
 import dev.jbuild.core.output.Exporter;
 import dev.jbuild.core.output.OutputSpec;
 import dev.jbuild.core.output.Publication;
@@ -75,6 +76,22 @@ public class BuildMojo extends AbstractJbuildMojo {
     @Parameter
     List<String> outputs = new ArrayList<>();
 
+    /**
+     * Caches to import, each written as the CLI's {@code --cache-from} value ({@code type=registry,ref=REF},
+     * {@code type=local,src=DIR}, or an image with inline cache). User property {@code jbuild.cacheFrom}: values
+     * separated by {@code ;}.
+     */
+    @Parameter
+    List<String> cacheFrom = new ArrayList<>();
+
+    /**
+     * Where to export this build's cache, each written as the CLI's {@code --cache-to} value
+     * ({@code type=registry,ref=REF[,mode=max][,mounts=true]}, {@code type=local,dest=DIR}, {@code type=inline}).
+     * User property {@code jbuild.cacheTo}: values separated by {@code ;}.
+     */
+    @Parameter
+    List<String> cacheTo = new ArrayList<>();
+
     /** Run every step, not taking results from the build cache (they still go into it). */
     @Parameter(property = "jbuild.noCache", defaultValue = "false")
     boolean noCache;
@@ -103,6 +120,18 @@ public class BuildMojo extends AbstractJbuildMojo {
                 throw new MojoExecutionException("jbuild: outputs: " + e.getMessage());
             }
         }
+        List<CacheSpec> cacheImports = new ArrayList<>();
+        List<CacheSpec> cacheExports = new ArrayList<>();
+        try {
+            for (String c : listProperty("jbuild.cacheFrom", cacheFrom)) {
+                cacheImports.add(CacheSpec.parseFrom(c));
+            }
+            for (String c : listProperty("jbuild.cacheTo", cacheTo)) {
+                cacheExports.add(CacheSpec.parseTo(c));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new MojoExecutionException("jbuild: " + e.getMessage());
+        }
         Publication publication;
         Compression layerCompression;
         Instant epoch;
@@ -123,7 +152,7 @@ public class BuildMojo extends AbstractJbuildMojo {
         BuildRequest request = new BuildRequest(contextDirectory.toPath(), dockerfile.toPath(), publication.tags(),
                 args, target, platform, layerCompression, false, epoch, line -> getLog().info(line), Map.of(),
                 new RunOptions(runtime, "default", Map.of(), Map.of(), Set.of()), registry, pull,
-                new CacheOptions(noCache, Set.of(), false));
+                new CacheOptions(noCache, Set.of(), false, cacheImports, cacheExports));
         Store store = openStore();
         getLog().info("jbuild: building " + dockerfile + " (context " + contextDirectory + ")");
         try {

@@ -167,17 +167,26 @@ class MavenPluginIT {
                 "--encrypt-password", PASSWORD)).ok().log());
         assertFalse(encrypted.contains(PASSWORD), encrypted);
 
-        // without a server entry (and an empty config.json) the push is refused, naming the registry
+        // without a server entry (and an empty config.json) the push is refused, naming the registry; that build
+        // also exports its cache (cacheTo), which the next build, on an empty store, imports (cacheFrom)
+        Path cache = dir.resolve("cache");
         List<String> props = args(props(project, AUTH_REGISTRY.host()), "-Dsettings.security=" + security);
         MavenRun.Result refused = MavenRun.mvn(project, MavenRun.settings(dir.resolve("no-server"), ""),
-                args(props, "package", "jbuild:push")).failed();
+                args(props, "-Djbuild.cacheTo=type=local,dest=" + cache, "package", "jbuild:push")).failed();
         assertTrue(refused.log().contains("401"), refused.log());
         assertTrue(refused.log().contains("no credentials for " + AUTH_REGISTRY.host()), refused.log());
+        assertTrue(Files.isRegularFile(cache.resolve("index.json")), "the cache was exported");
 
         Path settings = MavenRun.settings(dir, "<server><id>" + AUTH_REGISTRY.host() + "</id><username>" + USER
                 + "</username><password>" + encrypted + "</password></server>");
-        MavenRun.Result r = MavenRun.mvn(project, settings, args(props, "package", "jbuild:push")).ok();
+        List<String> fresh = new java.util.ArrayList<>(props);
+        fresh.replaceAll(a -> a.startsWith("-Djbuild.root=") ? a + "-2" : a);
+        MavenRun.Result r = MavenRun.mvn(project, settings,
+                args(fresh, "-Djbuild.cacheFrom=type=local,src=" + cache, "package", "jbuild:push")).ok();
         assertFalse(r.log().contains(PASSWORD), "the password never reaches the log");
+        assertTrue(Files.isDirectory(project.resolveSibling("jbuild-root-2")), r.log());
+        assertTrue(r.log().contains("/app/classes.txt\n[INFO]   CACHED\n"), "the RUN step came from the imported cache:\n"
+                + r.log());
         String digest = Files.readString(project.resolve("target/jbuild/image.digest")).trim();
         JsonNode remote = JSON.readTree(MavenRun.tool(List.of("skopeo", "inspect", "--tls-verify=false",
                 "--creds", USER + ":" + PASSWORD, "docker://" + AUTH_REGISTRY.host() + "/samples/app:1.0")).ok().log());
