@@ -45,6 +45,9 @@ final class ContentHasher {
     }
 
     Digest digest(LayerEntry.ContentSource content) throws IOException {
+        if (content instanceof ContentDigests.Known k) {
+            return k.digest(); // an imported layer's file: hashed where the layer was made
+        }
         if (content instanceof PathContent pc) {
             Path p = pc.path();
             Stamp st = pc.stamp() != null ? pc.stamp() : stat(p);

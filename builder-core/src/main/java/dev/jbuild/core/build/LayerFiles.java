@@ -50,13 +50,16 @@ final class LayerFiles {
             }
         }
         List<LayerEntry> out = new ArrayList<>(headers.size());
+        java.util.Map<String, dev.jbuild.oci.Digest> digests = ContentDigests.read(store.root(), layer.diffId());
         for (LayerEntry e : headers) {
             if (e.type() == LayerEntry.Type.FILE) {
                 String path = e.path();
-                e = e.withContent(e.size(), () -> {
+                LayerEntry.ContentSource content = () -> {
                     fetch.ensure(layer);
                     return Files.newInputStream(store.snapshots().ensure(layer).resolve(path));
-                });
+                };
+                dev.jbuild.oci.Digest known = digests == null ? null : digests.get(path);
+                e = e.withContent(e.size(), known == null ? content : new ContentDigests.Known(known, content));
             }
             out.add(e);
         }

@@ -21,7 +21,7 @@ import java.util.List;
  * {"schemaVersion": 1,
  *  "steps":  [{"key": "sha256:…", "parent": "sha256:…", "instruction": "RUN …", "inputs": [{"name", "digest",
  *              "display"}…], "layer": {"mediaType", "digest", "size"}, "diffId": "sha256:…",
- *              "layerIndex": {"mediaType", "digest", "size"}}…],
+ *              "layerIndex": {"mediaType", "digest", "size"}, "contentDigests": {…}}…],
  *  "mounts": [{"id": "/root/.m2", "layer": {…}, "diffId": "sha256:…"}…]}
  * </pre>
  *
@@ -35,6 +35,8 @@ public record CacheDocument(List<Step> steps, List<MountLayer> mounts) {
     public static final String CONFIG_MEDIA_TYPE = "application/vnd.jbuild.cache.config.v1+json";
     /** The media type of a layer's header index (the store's layerindex file, as is). */
     public static final String LAYER_INDEX_MEDIA_TYPE = "application/vnd.jbuild.layer.index.v1";
+    /** The media type of the sha256 of a layer's files ({@code HEX<TAB>PATH} lines). */
+    public static final String CONTENT_DIGESTS_MEDIA_TYPE = "application/vnd.jbuild.layer.digests.v1";
     /** The annotation naming the cache mount a layer holds. */
     public static final String MOUNT_ANNOTATION = "dev.jbuild.cache.mount";
     /** The image config field of inline cache (BuildKit's is {@code moby.buildkit.cache.v0}). */
@@ -42,8 +44,15 @@ public record CacheDocument(List<Step> steps, List<MountLayer> mounts) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** A step entry, and its layer's header index when exported with it (null: read the layer's headers). */
-    public record Step(StepCache.Entry entry, Descriptor layerIndex) {}
+    /**
+     * A step entry, its layer's header index and the digests of the layer's files when exported with it (null: read
+     * the layer itself).
+     */
+    public record Step(StepCache.Entry entry, Descriptor layerIndex, Descriptor contentDigests) {
+        public Step(StepCache.Entry entry, Descriptor layerIndex) {
+            this(entry, layerIndex, null);
+        }
+    }
 
     /** A {@code RUN --mount=type=cache} directory as a tar layer. */
     public record MountLayer(String id, Descriptor layer, Digest diffId) {}
@@ -61,6 +70,9 @@ public record CacheDocument(List<Step> steps, List<MountLayer> mounts) {
             ObjectNode e = StepCache.toJson(st.entry());
             if (st.layerIndex() != null) {
                 e.set("layerIndex", descriptor(st.layerIndex()));
+            }
+            if (st.contentDigests() != null) {
+                e.set("contentDigests", descriptor(st.contentDigests()));
             }
             s.add(e);
         }
@@ -101,7 +113,8 @@ public record CacheDocument(List<Step> steps, List<MountLayer> mounts) {
         List<MountLayer> mounts = new ArrayList<>();
         try {
             for (JsonNode e : n.path("steps")) {
-                steps.add(new Step(StepCache.fromJson(e), e.has("layerIndex") ? descriptor(e.path("layerIndex")) : null));
+                steps.add(new Step(StepCache.fromJson(e), e.has("layerIndex") ? descriptor(e.path("layerIndex")) : null,
+                        e.has("contentDigests") ? descriptor(e.path("contentDigests")) : null));
             }
             for (JsonNode m : n.path("mounts")) {
                 mounts.add(new MountLayer(m.path("id").asText(), descriptor(m.path("layer")),

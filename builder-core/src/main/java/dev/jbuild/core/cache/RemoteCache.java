@@ -2,6 +2,7 @@ package dev.jbuild.core.cache;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jbuild.core.build.BuildException;
+import dev.jbuild.core.build.ContentDigests;
 import dev.jbuild.core.build.LayerIndex;
 import dev.jbuild.core.output.LocalWriter;
 import dev.jbuild.oci.Descriptor;
@@ -64,6 +65,8 @@ public final class RemoteCache implements Closeable {
     private final Map<Digest, CacheLocation> origins = new ConcurrentHashMap<>();
     /** Header indexes by diff-id. */
     private final Map<Digest, Descriptor> indexes = new ConcurrentHashMap<>();
+    /** The digests of layers' files by diff-id. */
+    private final Map<Digest, Descriptor> digests = new ConcurrentHashMap<>();
     private final Map<String, CacheDocument.MountLayer> mountLayers = new ConcurrentHashMap<>();
     /** The cache mounts this build used: id to directory. */
     private final Map<String, Path> mountsUsed = new TreeMap<>();
@@ -142,6 +145,10 @@ public final class RemoteCache implements Closeable {
                     indexes.putIfAbsent(e.diffId(), step.layerIndex());
                     origins.putIfAbsent(step.layerIndex().digest(), loc);
                 }
+                if (step.contentDigests() != null && e.diffId() != null) {
+                    digests.putIfAbsent(e.diffId(), step.contentDigests());
+                    origins.putIfAbsent(step.contentDigests().digest(), loc);
+                }
             }
             for (CacheDocument.MountLayer m : doc.mounts()) {
                 if (mountLayers.putIfAbsent(m.id(), m) == null) {
@@ -164,7 +171,20 @@ public final class RemoteCache implements Closeable {
      * neither index nor blob, else the blob itself.
      */
     public void prepare(Layer layer) throws IOException {
-        if (store.blobs().has(layer.digest()) || Files.exists(LayerIndex.path(store.root(), layer.diffId()))) {
+        if (store.blobs().has(layer.digest())) {
+            return;
+        }
+        Descriptor sums = digests.get(layer.diffId());
+        CacheLocation sumsFrom = sums == null ? null : origins.get(sums.digest());
+        if (sumsFrom != null && !Files.exists(ContentDigests.path(store.root(), layer.diffId()))) {
+            try {
+                sumsFrom.fetch(sums, store);
+                ContentDigests.install(store.root(), layer.diffId(), store.blobs().read(sums.digest()));
+            } catch (IOException e) {
+                progress.accept("WARNING: file digests " + sums.digest() + ": " + e.getMessage());
+            }
+        }
+        if (Files.exists(LayerIndex.path(store.root(), layer.diffId()))) {
             return;
         }
         Descriptor index = indexes.get(layer.diffId());
@@ -294,6 +314,7 @@ public final class RemoteCache implements Closeable {
         List<CacheDocument.Step> steps = new ArrayList<>();
         for (StepCache.Entry e : entries.values()) {
             Descriptor index = null;
+            Descriptor sums = null;
             if (e.layer() != null && !available(e.layer())) {
                 continue; // pruned here since: the step runs again on the other side
             }
@@ -308,8 +329,13 @@ public final class RemoteCache implements Closeable {
                     index = new Descriptor(CacheDocument.LAYER_INDEX_MEDIA_TYPE, store.blobs().put(b), b.length);
                     blobs.putIfAbsent(index.digest(), index);
                 }
+                byte[] d = ContentDigests.of(store, e.layer().digest(), e.diffId());
+                if (d != null) {
+                    sums = new Descriptor(CacheDocument.CONTENT_DIGESTS_MEDIA_TYPE, store.blobs().put(d), d.length);
+                    blobs.putIfAbsent(sums.digest(), sums);
+                }
             }
-            steps.add(new CacheDocument.Step(e, index));
+            steps.add(new CacheDocument.Step(e, index, sums));
         }
         List<CacheDocument.MountLayer> mounts = new ArrayList<>();
         if (spec.mounts()) {

@@ -61,12 +61,15 @@ class CacheSpecTest {
         StepCache.Entry e = new StepCache.Entry(key, parent, "RUN make",
                 List.of(new StepCache.Input("build arg V", Digest.sha256(new byte[] {3}), "1.2")), layer, diffId);
         Descriptor index = new Descriptor(CacheDocument.LAYER_INDEX_MEDIA_TYPE, Digest.sha256(new byte[] {4}), 9);
-        CacheDocument doc = new CacheDocument(List.of(new CacheDocument.Step(e, index),
+        Descriptor sums = new Descriptor(CacheDocument.CONTENT_DIGESTS_MEDIA_TYPE, Digest.sha256(new byte[] {5}), 70);
+        CacheDocument doc = new CacheDocument(List.of(new CacheDocument.Step(e, index, sums),
                 new CacheDocument.Step(new StepCache.Entry(parent, null, "COPY a /a", List.of(), null, null), null)),
                 List.of(new CacheDocument.MountLayer("/root/.m2", layer, diffId)));
         CacheDocument back = CacheDocument.parse(doc.bytes());
         assertEquals(doc, back);
+        assertEquals(sums, back.steps().get(0).contentDigests());
         assertNull(back.steps().get(1).layerIndex());
+        assertNull(back.steps().get(1).contentDigests());
         assertThrows(IllegalArgumentException.class, () -> CacheDocument.parse("{\"steps\":[]}".getBytes()));
         assertThrows(IllegalArgumentException.class,
                 () -> CacheDocument.parse("{\"schemaVersion\":1,\"steps\":[{\"key\":\"x\"}]}".getBytes()));

@@ -1,0 +1,106 @@
+package dev.jbuild.core.build;
+
+import dev.jbuild.oci.Digest;
+import dev.jbuild.store.LayerEntry;
+import dev.jbuild.store.LayerReader;
+import dev.jbuild.store.Store;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The sha256 of every regular file of a layer, kept beside its header index ({@code layerindex/<diff-id>.sha256},
+ * lines {@code HEX<TAB>PATH}) and exported with a cache: a step that only hashes a file of an imported layer (the
+ * key of {@code COPY --from} a stage that hit the cache) then needs neither the layer nor its bytes.
+ */
+public final class ContentDigests {
+    private ContentDigests() {}
+
+    /** A file's content whose digest is known without reading it. */
+    record Known(Digest digest, LayerEntry.ContentSource source) implements LayerEntry.ContentSource {
+        @Override
+        public InputStream open() throws IOException {
+            return source.open();
+        }
+    }
+
+    public static Path path(Path storeRoot, Digest diffId) {
+        return LayerIndex.path(storeRoot, diffId).resolveSibling(diffId.hex() + ".sha256");
+    }
+
+    /** The digests by path, or null when this store has none for the layer. */
+    static Map<String, Digest> read(Path storeRoot, Digest diffId) {
+        byte[] b;
+        try {
+            b = Files.readAllBytes(path(storeRoot, diffId));
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            return null;
+        }
+        Map<String, Digest> out = new HashMap<>();
+        try {
+            for (String line : new String(b, StandardCharsets.UTF_8).split("\n")) {
+                if (line.isEmpty()) {
+                    continue;
+                }
+                int tab = line.indexOf('\t');
+                out.put(line.substring(tab + 1), new Digest("sha256", line.substring(0, tab)));
+            }
+        } catch (RuntimeException e) {
+            return null; // damaged: the files are read instead
+        }
+        return out;
+    }
+
+    /**
+     * The digests file of a layer the store has (computed from the blob once, then kept), or null when neither the
+     * file nor the blob is here.
+     */
+    public static byte[] of(Store store, Digest blob, Digest diffId) throws IOException {
+        Path file = path(store.root(), diffId);
+        if (Files.isRegularFile(file)) {
+            return Files.readAllBytes(file);
+        }
+        if (!store.blobs().has(blob)) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder();
+        byte[] buf = new byte[64 * 1024];
+        try (LayerReader r = LayerReader.open(store.blobs(), blob)) {
+            for (LayerEntry e = r.next(); e != null; e = r.next()) {
+                if (e.type() != LayerEntry.Type.FILE || e.path().indexOf('\n') >= 0) {
+                    continue;
+                }
+                MessageDigest md = Digest.newSha256();
+                InputStream in = r.content();
+                for (int n = in.read(buf); n > 0; n = in.read(buf)) {
+                    md.update(buf, 0, n);
+                }
+                sb.append(Digest.fromMessageDigest(md.digest()).hex()).append('\t').append(e.path()).append('\n');
+            }
+        }
+        byte[] b = sb.toString().getBytes(StandardCharsets.UTF_8);
+        install(store.root(), diffId, b);
+        return b;
+    }
+
+    /** Keeps a digests file that came with an imported cache (when this store has none). */
+    public static void install(Path storeRoot, Digest diffId, byte[] content) throws IOException {
+        Path file = path(storeRoot, diffId);
+        if (Files.exists(file)) {
+            return;
+        }
+        Files.createDirectories(file.getParent());
+        Path tmp = Files.createTempFile(file.getParent(), file.getFileName() + ".", ".in");
+        Files.write(tmp, content);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}
