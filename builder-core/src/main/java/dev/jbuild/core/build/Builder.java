@@ -841,9 +841,18 @@ public final class Builder {
             msg.append(' ').append(dest).append(" # buildkit");
             StepKey k = key(st, msg + (from.isEmpty() ? "" : " (from " + from + ")") + (link ? " --link" : "")
                     + (excludes.isEmpty() ? "" : " --exclude=" + String.join(",", excludes)));
-            entryInputs(k, entries);
-            if (!fromCache(st, k)) {
-                record(st, k, writeLayer(st, entries));
+            if (!hasher.allKnown(entries) && !cacheMayHold(st, k)) {
+                // No cached step can match: write the layer first, digesting each file as the writer reads it,
+                // so that a cold COPY reads its sources once instead of hashing them and then reading them again.
+                Layer layer = writeLayer(st, entries, hasher.capturing(entries));
+                entryInputs(k, entries);
+                explainMiss(st, k);
+                record(st, k, layer);
+            } else {
+                entryInputs(k, entries);
+                if (!fromCache(st, k)) {
+                    record(st, k, writeLayer(st, entries));
+                }
             }
             st.config = st.config.appendHistory(new History(OciJson.formatTime(created), msg.toString(), null,
                     HISTORY_COMMENT, false));
@@ -1149,7 +1158,13 @@ public final class Builder {
         }
 
         private Layer writeLayer(StageState st, List<LayerEntry> entries) throws IOException {
-            Layer layer = LayerWriter.write(store.blobs(), entries, req.compression(), req.sourceDateEpoch(),
+            return writeLayer(st, entries, entries);
+        }
+
+        /** @param written the entries as the layer writer reads them (the same files, possibly digesting) */
+        private Layer writeLayer(StageState st, List<LayerEntry> entries, List<LayerEntry> written)
+                throws IOException {
+            Layer layer = LayerWriter.write(store.blobs(), written, req.compression(), req.sourceDateEpoch(),
                     req.dockerFormat());
             LayerIndex.write(store.root(), layer.diffId(), entries, req.sourceDateEpoch());
             st.layers.add(layer.descriptor());
@@ -1193,11 +1208,28 @@ public final class Builder {
                     return true;
                 }
             }
+            explainMiss(st, k);
+            return false;
+        }
+
+        private void explainMiss(StageState st, StepKey k) throws IOException {
             if (req.cache().explain()) {
                 String why = st.noCache ? "the cache is disabled for this stage"
                         : StepKey.explain(k, store.steps().children(k.parent()), st.missed);
                 if (st.step != null) {
                     events.stepMiss(st.step, why);
+                }
+            }
+        }
+
+        /** Whether the step cache holds a step after the same parent with the same instruction (a hit is possible). */
+        private boolean cacheMayHold(StageState st, StepKey k) throws IOException {
+            if (st.noCache) {
+                return false;
+            }
+            for (dev.jbuild.store.StepCache.Entry c : store.steps().children(k.parent())) {
+                if (c.instruction().equals(k.instruction())) {
+                    return true;
                 }
             }
             return false;

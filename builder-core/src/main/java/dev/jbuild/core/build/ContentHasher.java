@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -37,6 +39,8 @@ final class ContentHasher {
 
     private final Path file;
     private final Map<String, Known> known = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Digests taken while a layer writer read the files (see {@link #capturing}), for this process only. */
+    private final Map<String, Known> captured = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean dirty;
 
     ContentHasher(Path file) {
@@ -56,6 +60,10 @@ final class ContentHasher {
             if (prev != null && prev.stat().equals(st)) {
                 return prev.digest();
             }
+            Known read = captured.get(k);
+            if (read != null && read.stat().equals(st)) {
+                return read.digest();
+            }
             Digest d = hash(content);
             // A file modified within the mtime granularity right now could change again unseen: don't remember it.
             if (System.currentTimeMillis() - st.mtime() / 1_000_000 > 2_000) {
@@ -65,6 +73,94 @@ final class ContentHasher {
             return d;
         }
         return hash(content);
+    }
+
+    /** Whether every file among the entries has its digest without being read. */
+    boolean allKnown(List<LayerEntry> entries) {
+        for (LayerEntry e : entries) {
+            if (e.content() instanceof PathContent pc) {
+                Known prev = pc.stamp() == null ? null : known.get(pc.path().toString());
+                if (prev == null || !prev.stat().equals(pc.stamp())) {
+                    return false;
+                }
+            } else if (e.content() != null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The entries with each context file's content digested as it is read, for a layer written
+     * before its cache key is known: the file is read once, by the layer writer, and {@link
+     * #digest} then answers from what it saw. A digest is kept only when the whole file was read
+     * (its size as stamped, then the end), so the key describes exactly the bytes in the layer.
+     */
+    List<LayerEntry> capturing(List<LayerEntry> entries) {
+        List<LayerEntry> out = new ArrayList<>(entries.size());
+        for (LayerEntry e : entries) {
+            if (e.content() instanceof PathContent pc && pc.stamp() != null) {
+                out.add(e.withContent(e.size(), () -> new Capture(pc, Files.newInputStream(pc.path()))));
+            } else {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    /** Digests what is read through it; on close, records the digest if the stamped size was read to the end. */
+    private final class Capture extends java.io.FilterInputStream {
+        private final PathContent source;
+        private final MessageDigest md = Digest.newSha256();
+        private long count;
+        private boolean ended;
+
+        Capture(PathContent source, InputStream in) {
+            super(in);
+            this.source = source;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b < 0) {
+                ended = true;
+            } else {
+                md.update((byte) b);
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n < 0) {
+                ended = true;
+            } else {
+                md.update(b, off, n);
+                count += n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) {
+            return 0; // every byte must pass through the digest
+        }
+
+        @Override
+        public void close() throws IOException {
+            super.close();
+            if (ended && count == source.stamp().size()) {
+                Known k = new Known(source.stamp(), Digest.fromMessageDigest(md.digest()));
+                captured.put(source.path().toString(), k);
+                if (System.currentTimeMillis() - source.stamp().mtime() / 1_000_000 > 2_000) {
+                    known.put(source.path().toString(), k);
+                    dirty = true;
+                }
+            }
+        }
     }
 
     private static Digest hash(LayerEntry.ContentSource content) throws IOException {
