@@ -97,7 +97,9 @@ class ParallelBuildTest {
             assertEquals(serial.manifestDescriptor().digest(), parallel.manifestDescriptor().digest(), "round " + round);
             assertEquals(4 * 4 + 1 + 4, events.byStep.size(), events.all.toString());
             for (List<String> e : events.byStep.values()) {
-                assertEquals(List.of("started", "done"), e, events.all.toString());
+                // A stage that reaches a step after an identical stage recorded it takes it from the cache.
+                assertTrue(e.equals(List.of("started", "done")) || e.equals(List.of("started", "cached", "done")),
+                        events.all.toString());
             }
             // and again on the same store: every step but FROM from the cache, the same image
             Recorder again = new Recorder();
