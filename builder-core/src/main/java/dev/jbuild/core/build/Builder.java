@@ -473,9 +473,52 @@ public final class Builder {
             return null;
         }
 
+        /**
+         * Builds a stage: its FROM step (loading or pulling the base image) starts at once, so that a display shows
+         * it while it runs; then its steps.
+         */
         void buildStage(Stage s) throws BuildException, IOException {
-            long stageStart = System.nanoTime();
             StageState st = new StageState();
+            int fromLine = s.from().range().startLine();
+            String from;
+            try {
+                from = "FROM " + expander.baseName(s);
+            } catch (DockerfileSyntaxException e) {
+                throw new BuildException(e.getMessage(), e);
+            }
+            int total = 1;
+            for (Instruction ins : s.instructions()) {
+                total += isStep(ins) ? 1 : 0;
+            }
+            int[] index = {0};
+            beginStep(st, new StepInfo(stepIds.incrementAndGet(), stageLabel(s), s.index(), ++index[0], total,
+                    fromLine, from));
+            List<Instruction> triggered;
+            try {
+                triggered = setUp(s, st);
+            } catch (BuildException | IOException | RuntimeException e) {
+                failStep(st, e);
+                throw e;
+            }
+            endStep(st);
+            for (Instruction ins : triggered) {
+                total += isStep(ins) ? 1 : 0; // the base image's ONBUILD steps, known only now
+            }
+            try {
+                for (Instruction ins : triggered) {
+                    step(st, s, ins, index, total, fromLine, "ONBUILD " + ins.source());
+                }
+                for (Instruction ins : st.expanded.instructions()) {
+                    step(st, s, ins, index, total, ins.range().startLine(), ins.source());
+                }
+            } finally {
+                st.step = null;
+            }
+            states.put(s.index(), st);
+        }
+
+        /** The stage's state after FROM: the base's files, config and environment; answers its ONBUILD steps. */
+        private List<Instruction> setUp(Stage s, StageState st) throws BuildException, IOException {
             Stage baseStage = baseStage(s);
             List<String> baseEnv = null;
             ExpandedStage parentExpanded = null;
@@ -542,31 +585,7 @@ public final class Builder {
             } catch (DockerfileSyntaxException e) {
                 throw new BuildException(e.getMessage(), e);
             }
-            List<Instruction> triggered = onbuild.isEmpty() ? List.of() : triggers(st, s, onbuild);
-            int total = 1;
-            for (Instruction ins : triggered) {
-                total += isStep(ins) ? 1 : 0;
-            }
-            for (Instruction ins : st.expanded.instructions()) {
-                total += isStep(ins) ? 1 : 0;
-            }
-            int[] index = {0};
-            int fromLine = s.from().range().startLine();
-            beginStep(st, new StepInfo(stepIds.incrementAndGet(), stageLabel(s), s.index(), ++index[0], total,
-                    fromLine, "FROM " + baseName));
-            st.stepStart = stageStart;
-            endStep(st);
-            try {
-                for (Instruction ins : triggered) {
-                    step(st, s, ins, index, total, fromLine, "ONBUILD " + ins.source());
-                }
-                for (Instruction ins : st.expanded.instructions()) {
-                    step(st, s, ins, index, total, ins.range().startLine(), ins.source());
-                }
-            } finally {
-                st.step = null;
-            }
-            states.put(s.index(), st);
+            return onbuild.isEmpty() ? List.of() : triggers(st, s, onbuild);
         }
 
         /** The base image's ONBUILD triggers as instructions of this stage. */
