@@ -1,29 +1,16 @@
 package dev.jbuild.maven;
 
 import dev.jbuild.core.build.BuildException;
-import dev.jbuild.core.build.BuildRequest;
-import dev.jbuild.core.build.BuildResult;
-import dev.jbuild.core.build.Builder;
-import dev.jbuild.core.build.CacheOptions;
-import dev.jbuild.core.build.RunOptions;
-import dev.jbuild.core.build.SourceDateEpoch;
-import dev.jbuild.core.cache.CacheSpec;
-import dev.jbuild.core.output.Exporter;
-import dev.jbuild.core.output.OutputSpec;
-import dev.jbuild.core.output.Publication;
-import dev.jbuild.oci.Platform;
+import dev.jbuild.core.output.ImageBuild;
 import dev.jbuild.registry.RegistryException;
 import dev.jbuild.registry.RegistryOptions;
-import dev.jbuild.store.Compression;
 import dev.jbuild.store.Store;
 import java.io.File;
 import java.io.IOException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
@@ -110,77 +97,25 @@ public class BuildMojo extends AbstractJbuildMojo {
 
     @Override
     void run() throws MojoExecutionException, MojoFailureException {
-        Map<String, String> args = buildArgs();
-        Platform platform = platform();
-        List<OutputSpec> outputSpecs = new ArrayList<>();
-        for (String s : listProperty("jbuild.outputs", outputs)) {
-            try {
-                outputSpecs.add(OutputSpec.parse(s));
-            } catch (IllegalArgumentException e) {
-                throw new MojoExecutionException("jbuild: outputs: " + e.getMessage());
-            }
-        }
-        List<CacheSpec> cacheImports = new ArrayList<>();
-        List<CacheSpec> cacheExports = new ArrayList<>();
-        try {
-            for (String c : listProperty("jbuild.cacheFrom", cacheFrom)) {
-                cacheImports.add(CacheSpec.parseFrom(c));
-            }
-            for (String c : listProperty("jbuild.cacheTo", cacheTo)) {
-                cacheExports.add(CacheSpec.parseTo(c));
-            }
-        } catch (IllegalArgumentException e) {
-            throw new MojoExecutionException("jbuild: " + e.getMessage());
-        }
-        Publication publication;
-        Compression layerCompression;
-        Instant epoch;
-        try {
-            publication = Publication.of(tags, push, outputSpecs);
-            layerCompression = Compression.valueOf(compression.toUpperCase(java.util.Locale.ROOT));
-            epoch = SourceDateEpoch.of(args);
-        } catch (IllegalArgumentException e) {
-            throw new MojoExecutionException("jbuild: " + e.getMessage());
-        }
-        if (!dockerfile.isFile()) {
-            throw new MojoExecutionException("jbuild: the Dockerfile " + dockerfile + " does not exist (set dockerfile)");
-        }
-        if (!contextDirectory.isDirectory()) {
-            throw new MojoExecutionException("jbuild: the context directory " + contextDirectory + " does not exist");
-        }
         RegistryOptions registry = registryOptions();
-        BuildRequest request = new BuildRequest(contextDirectory.toPath(), dockerfile.toPath(), publication.tags(),
-                args, target, platform, layerCompression, false, epoch, line -> getLog().info(line), Map.of(),
-                new RunOptions(runtime, "default", Map.of(), Map.of(), Set.of()), registry, pull,
-                new CacheOptions(noCache, Set.of(), false, cacheImports, cacheExports));
+        ImageBuild.Plan plan;
+        try {
+            plan = new ImageBuild.Parameters(contextDirectory.toPath(), dockerfile.toPath(), tags, buildArgs(),
+                    target, platforms, push, listProperty("jbuild.outputs", outputs),
+                    listProperty("jbuild.cacheFrom", cacheFrom), listProperty("jbuild.cacheTo", cacheTo), noCache,
+                    pull, compression, runtime).plan(registry, line -> getLog().info(line));
+        } catch (IllegalArgumentException e) {
+            throw new MojoExecutionException("jbuild: " + e.getMessage(), e);
+        }
         Store store = openStore();
         getLog().info("jbuild: building " + dockerfile + " (context " + contextDirectory + ")");
         try {
-            BuildResult result = new Builder(store).build(request);
-            try (result) {
-                Exporter exporter = new Exporter(store, epoch);
-                for (OutputSpec spec : outputSpecs) {
-                    exporter.export(spec, result);
-                    if (spec.dest() != null) {
-                        getLog().info("jbuild: exported " + spec.type() + " to " + spec.dest());
-                    }
-                }
-            }
-            String digest = result.manifestDescriptor().digest().toString();
-            ImageDigest.write(digestFile.toPath(), digest);
-            project.getProperties().setProperty(DIGEST_PROPERTY, digest);
-            project.getProperties().setProperty(ID_PROPERTY, result.imageId().toString());
-            getLog().info("jbuild: image " + digest + " (id " + result.imageId() + ")");
-            for (String t : result.tags()) {
-                getLog().info("jbuild: tagged " + t);
-            }
-            for (Publication.Push p : publication.pushes()) {
-                PushMojo.push(registry, store, p, result.manifestDescriptor().digest(), getLog());
-            }
-        } catch (BuildException e) {
+            ImageBuild.Result r = ImageBuild.run(store, plan, registry, digestFile.toPath(),
+                    line -> getLog().info(line));
+            project.getProperties().setProperty(DIGEST_PROPERTY, r.digest().toString());
+            project.getProperties().setProperty(ID_PROPERTY, r.imageId().toString());
+        } catch (BuildException | RegistryException e) {
             // The message names the Dockerfile line, and for RUN the step's last lines of output.
-            throw new MojoFailureException("jbuild: " + e.getMessage(), e);
-        } catch (RegistryException e) {
             throw new MojoFailureException("jbuild: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new MojoExecutionException("jbuild: " + e, e);
@@ -200,19 +135,6 @@ public class BuildMojo extends AbstractJbuildMojo {
             }
         }
         return args;
-    }
-
-    private Platform platform() throws MojoExecutionException {
-        List<String> given = platforms.stream().map(String::trim).filter(s -> !s.isEmpty()).distinct().toList();
-        if (given.size() > 1) {
-            throw new MojoExecutionException("jbuild: platforms lists " + given
-                    + ": jbuild builds one platform per build (give one, or none for this machine's)");
-        }
-        try {
-            return given.isEmpty() ? Platform.host() : Platform.parse(given.get(0));
-        } catch (IllegalArgumentException e) {
-            throw new MojoExecutionException("jbuild: platforms: " + e.getMessage());
-        }
     }
 
     /** A list parameter the user property replaces when set: values separated by {@code ;}. */
