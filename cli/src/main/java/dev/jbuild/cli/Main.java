@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         description = {"A daemonless OCI image builder for Dockerfiles.",
             "jbuild [OPTIONS] CONTEXT builds CONTEXT/Dockerfile, as 'jbuild build' does."},
         subcommands = {BuildCommand.class, ImagesCommand.class, HistoryCommand.class, InspectCommand.class,
-            TagCommand.class, RmiCommand.class, LoadCommand.class, SaveCommand.class, PruneCommand.class,
+            TagCommand.class, RmiCommand.class, LoadCommand.class, SaveCommand.class, PruneCommand.class, FsckCommand.class,
             PullCommand.class, PushCommand.class, LoginCommand.class, LogoutCommand.class, ParseCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements java.util.concurrent.Callable<Integer> {
     @CommandLine.Spec
