@@ -14,15 +14,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The test's fault-injecting HTTP/1.1 proxy on loopback, between a client and a plain-HTTP registry: it forwards
  * one request per connection (rewriting {@code Connection: close} both ways) and can cut the connection in the
  * middle of the Nth PATCH, either before anything of it reached the registry or after half of its body did; it
- * can also answer 429 (with Retry-After) or 503 instead of forwarding, for requests whose path matches.
+ * can also answer 429 (with Retry-After) or 503 instead of forwarding, for requests whose path matches, cut a
+ * response after half its body, or stall a request after half of its body (the request's when it has one, else
+ * the response's) until the client goes away — which lets a crash test kill jbuild in the middle of a pull or a
+ * push. Public, with {@link #stallNext}, for the CLI's crash tests.
  */
-final class FaultProxy implements AutoCloseable {
+public final class FaultProxy implements AutoCloseable {
     private final ServerSocket server;
     private final int upstreamPort;
     private final Thread acceptor;
@@ -42,8 +47,13 @@ final class FaultProxy implements AutoCloseable {
     /** Cut the response of requests whose path contains this after half its body, this many times. */
     volatile String cutResponsePathPart;
     final AtomicInteger cutResponsesLeft = new AtomicInteger();
+    /** Stall requests whose method and path match, this many times. */
+    private volatile String stallMethod;
+    private volatile String stallPathPart;
+    private final AtomicInteger stallsLeft = new AtomicInteger();
+    private final Semaphore stallsBegun = new Semaphore(0);
 
-    FaultProxy(int upstreamPort) throws IOException {
+    public FaultProxy(int upstreamPort) throws IOException {
         this.upstreamPort = upstreamPort;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.acceptor = new Thread(this::acceptLoop, "fault-proxy");
@@ -51,8 +61,30 @@ final class FaultProxy implements AutoCloseable {
         acceptor.start();
     }
 
-    String host() {
+    public String host() {
         return "127.0.0.1:" + server.getLocalPort();
+    }
+
+    /**
+     * Stalls the next {@code times} requests whose method is {@code method} and whose path contains
+     * {@code pathPart}: half of the body (the request's when it has one, else the response's) is forwarded, then
+     * nothing more, until the client closes its connection.
+     */
+    public void stallNext(String method, String pathPart, int times) {
+        stallsBegun.drainPermits();
+        stallMethod = method;
+        stallPathPart = pathPart;
+        stallsLeft.set(times);
+    }
+
+    /** Waits until a stall began; false after the timeout. */
+    public boolean awaitStall(long timeout, TimeUnit unit) throws InterruptedException {
+        return stallsBegun.tryAcquire(timeout, unit);
+    }
+
+    /** What the proxy did, one line per request or fault. */
+    public List<String> log() {
+        return List.copyOf(log);
     }
 
     void failNext(String method, String pathPart, int status, String retryAfter, int times) {
@@ -125,10 +157,21 @@ final class FaultProxy implements AutoCloseable {
                 log.add("FAULT " + faultStatus + " " + method + " " + path);
                 return;
             }
+            String sm = stallMethod;
+            String sp = stallPathPart;
+            boolean stall = sm != null && sm.equals(method) && sp != null && path.contains(sp)
+                    && stallsLeft.getAndDecrement() > 0;
             try (Socket up = new Socket()) {
                 up.connect(new InetSocketAddress("127.0.0.1", upstreamPort));
                 OutputStream uout = up.getOutputStream();
                 uout.write(headBytes(head));
+                if (stall && length > 0) {
+                    copy(cin, uout, length / 2);
+                    uout.flush();
+                    stallUntilClientGoes(cin, "STALL " + method + " " + path + " after " + length / 2 + " of "
+                            + length + " request bytes");
+                    return;
+                }
                 copy(cin, uout, length);
                 uout.flush();
                 InputStream uin = new BufferedInputStream(up.getInputStream());
@@ -137,6 +180,13 @@ final class FaultProxy implements AutoCloseable {
                     return;
                 }
                 cout.write(headBytes(respHead));
+                if (stall) {
+                    long half = contentLength(respHead) / 2;
+                    copy(uin, cout, half);
+                    cout.flush();
+                    stallUntilClientGoes(cin, "STALL response of " + method + " " + path + " after " + half + " bytes");
+                    return;
+                }
                 String cut = cutResponsePathPart;
                 if (cut != null && path.contains(cut) && cutResponsesLeft.getAndDecrement() > 0) {
                     long half = contentLength(respHead) / 2;
@@ -152,6 +202,20 @@ final class FaultProxy implements AutoCloseable {
         } catch (IOException | InterruptedException e) {
             log.add("ERROR " + e);
         }
+    }
+
+    /** Forwards nothing more; reads (and drops) what the client still sends until it closes the connection. */
+    private void stallUntilClientGoes(InputStream cin, String what) {
+        log.add(what);
+        stallsBegun.release();
+        try {
+            while (cin.read() >= 0) {
+                // dropped
+            }
+        } catch (IOException gone) {
+            // reset by the client's end: what a killed client does
+        }
+        log.add("END " + what);
     }
 
     private static long contentLength(List<String> head) {
