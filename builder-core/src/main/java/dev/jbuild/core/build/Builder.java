@@ -863,18 +863,34 @@ public final class Builder {
             if (!hasher.allKnown(entries) && !cacheMayHold(st, k)) {
                 // No cached step can match: write the layer first, digesting each file as the writer reads it,
                 // so that a cold COPY reads its sources once instead of hashing them and then reading them again.
-                Layer layer = writeLayer(st, entries, hasher.capturing(entries));
+                Layer layer = copyLayer(ins, () -> writeLayer(st, entries, hasher.capturing(entries)));
                 entryInputs(k, entries);
                 explainMiss(st, k);
                 record(st, k, layer);
             } else {
                 entryInputs(k, entries);
                 if (!fromCache(st, k)) {
-                    record(st, k, writeLayer(st, entries));
+                    record(st, k, copyLayer(ins, () -> writeLayer(st, entries)));
                 }
             }
             st.config = st.config.appendHistory(new History(OciJson.formatTime(created), msg.toString(), null,
                     HISTORY_COMMENT, false));
+        }
+
+        private interface LayerWrite {
+            Layer write() throws IOException;
+        }
+
+        /**
+         * A COPY/ADD layer written: a source that changed while it was read (or an entry the layer cannot hold)
+         * is the instruction's failure, said with its line; no blob was committed.
+         */
+        private Layer copyLayer(Instruction ins, LayerWrite w) throws BuildException {
+            try {
+                return w.write();
+            } catch (IOException | IllegalArgumentException e) {
+                throw error(ins, e.getMessage() == null ? e.toString() : e.getMessage());
+            }
         }
 
         private dev.jbuild.executor.Executor executor;

@@ -176,6 +176,12 @@ final class ContextFs implements SourceFs {
             boolean excluded = ignore.matches(rel);
             LayerEntry e = entry(rel);
             if (e == null) {
+                if (!excluded && name.indexOf('\uFFFD') >= 0) {
+                    // Listed but not found again by its decoded name: its bytes are not UTF-8, and the JDK cannot
+                    // name the file. Saying so beats leaving it out of the image without a word.
+                    throw new BuildException("\"" + rel + "\": the file name is not valid UTF-8, which jbuild cannot"
+                            + " copy; rename the file or exclude it in .dockerignore");
+                }
                 continue;
             }
             if (!excluded) {

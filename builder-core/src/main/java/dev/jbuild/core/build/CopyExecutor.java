@@ -282,18 +282,26 @@ final class CopyExecutor {
         try (InputStream in = tarStream(st); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
             TarArchiveEntry e;
             int n = 0;
+            // What this archive made so far: a later entry may not go through one of its symlinks (docker
+            // resolves those inside the root; a layer that has both cannot be unpacked safely), and a hard link
+            // must name one of its entries.
+            java.util.Set<String> symlinks = new java.util.HashSet<>();
+            java.util.Set<String> made = new java.util.HashSet<>();
             while ((e = tar.getNextEntry()) != null) {
                 String name = e.getName();
-                String[] parts = FileTree.split(name);
-                for (String p : parts) {
-                    if (p.equals("..")) {
-                        throw new BuildException("\"" + src + "\": archive entry \"" + name
-                                + "\" points outside the destination");
-                    }
-                }
+                checkInside(src, name, name);
                 String rel = FileTree.clean(name);
                 if (rel.isEmpty()) {
                     continue;
+                }
+                for (int i = rel.indexOf('/'); i > 0; i = rel.indexOf('/', i + 1)) {
+                    if (symlinks.contains(rel.substring(0, i))) {
+                        throw new BuildException("\"" + src + "\": archive entry \"" + name + "\" is below \""
+                                + rel.substring(0, i) + "\", a symbolic link of the archive; refusing to write through it");
+                    }
+                }
+                if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
+                    continue; // devices and fifos in an archive are not created by ADD (as rootless docker)
                 }
                 String target = FileTree.join(dest, rel);
                 int mode = e.getMode() & 07777;
@@ -306,7 +314,12 @@ final class CopyExecutor {
                     es = new SourceFs.Stat(LayerEntry.Type.SYMLINK, 0777, e.getLongUserId(), e.getLongGroupId(),
                             mtime, 0, e.getLinkName(), null);
                 } else if (e.isLink()) {
+                    checkInside(src, name, e.getLinkName());
                     String linkRel = FileTree.clean(e.getLinkName());
+                    if (!made.contains(linkRel) || symlinks.contains(linkRel)) {
+                        throw new BuildException("\"" + src + "\": archive entry \"" + name + "\" is a hard link to \""
+                                + e.getLinkName() + "\", which is not a file earlier in the archive");
+                    }
                     es = new SourceFs.Stat(LayerEntry.Type.HARDLINK, mode, e.getLongUserId(), e.getLongGroupId(),
                             mtime, 0, FileTree.join(dest, linkRel), null);
                 } else if (e.isFile()) {
@@ -319,9 +332,25 @@ final class CopyExecutor {
                     continue; // devices and fifos in an archive are not created by ADD
                 }
                 emit(spec, target, es, true);
+                made.add(rel);
+                if (es.type() == LayerEntry.Type.SYMLINK) {
+                    symlinks.add(rel);
+                } else {
+                    symlinks.remove(rel);
+                }
             }
         } catch (IOException e) {
             throw new BuildException("\"" + src + "\": cannot unpack: " + e.getMessage());
+        }
+    }
+
+    /** Refuses an archive entry name (or hard link target) that climbs out of the destination. */
+    private static void checkInside(String src, String name, String path) throws BuildException {
+        for (String p : FileTree.split(path)) {
+            if (p.equals("..")) {
+                throw new BuildException("\"" + src + "\": archive entry \"" + name + "\" points outside the destination"
+                        + (path.equals(name) ? "" : " (\"" + path + "\")"));
+            }
         }
     }
 }
