@@ -117,7 +117,7 @@ class CrashSafetyTest {
         }
         long seed = Long.getLong("jbuild.crash.seed", System.nanoTime());
         Random random = new Random(seed);
-        for (int i = 0; i < 30; i++) {
+        for (int i = 0; i < 20; i++) {
             killAfter(random.nextInt((int) buildMillis), random);
         }
         finish();

@@ -34,10 +34,10 @@ class RunEscapeTest {
         String secs = String.valueOf(700_000 + (int) (Math.random() * 90_000));
         Path ctx = Files.createDirectories(tmp.resolve("ctx"));
         Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\n"
-                + "RUN mkdir /seen && ls /proc/self/fd > /seen/fds"
-                + " && for f in /proc/self/fd/*; do readlink $f; done > /seen/fd-targets"
-                + " && for p in /proc/[0-9]*; do readlink $p/exe; done > /seen/exes 2>/dev/null"
-                + " && for p in /proc/self /proc/[0-9]*; do (printf x >> $p/exe) 2>/dev/null && echo wrote $p; done"
+                + "RUN mkdir /seen; ls /proc/self/fd > /seen/fds;"
+                + " for f in /proc/self/fd/*; do readlink $f; done > /seen/fd-targets;"
+                + " for p in /proc/[0-9]*; do readlink $p/exe; done > /seen/exes 2>/dev/null;"
+                + " for p in /proc/self /proc/[0-9]*; do (printf x >> $p/exe) 2>/dev/null && echo wrote $p; done"
                 + " > /seen/exe-writes; true\n"
                 + "RUN (sleep " + secs + " > /dev/null 2>&1 &) ; nohup sleep " + secs + " > /dev/null 2>&1 & echo started\n");
         Path java = Path.of(RunFixtures.javaBinary()).toRealPath();
