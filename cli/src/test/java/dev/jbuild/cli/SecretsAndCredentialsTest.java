@@ -72,7 +72,7 @@ class SecretsAndCredentialsTest {
         Cli.Result pushed = run("--root", root, "--config", good, "--secret", "id=tok,src=" + secretFile, "-t", image,
                 "--push", "-o", "type=oci,dest=" + layout, ctx);
         assertEquals(0, pushed.status(), pushed.out() + pushed.err());
-        assertTrue(pushed.out().contains("digest: sha256:"), pushed.out());
+        assertTrue((pushed.out() + pushed.err()).contains("digest: sha256:"), pushed.out() + pushed.err());
         outputs.add(pushed);
 
         Cli.Result refused = run("push", "--root", root, "--config", bad, image);
@@ -89,7 +89,7 @@ class SecretsAndCredentialsTest {
         outputs.add(jbuild("inspect", "--root", root, image).ok());
 
         // the step read the secret: its length is in the image
-        Path rootfs = Cli.umociUnpack(layout, "latest", tmp.resolve("bundle"));
+        Path rootfs = Cli.umociUnpack(layout, "1", tmp.resolve("bundle"));
         assertEquals(secret.length() + "\n", Files.readString(rootfs.resolve("len")));
 
         List<String> needles = List.of(secret, PASSWORD, wrong,
