@@ -118,7 +118,7 @@ class CrashSafetyTest {
         }
         long seed = Long.getLong("jbuild.crash.seed", System.nanoTime());
         Random random = new Random(seed);
-        for (int i = 0; i < 20; i++) {
+        for (int i = 0; i < 12; i++) {
             killAfter(random.nextInt((int) buildMillis), random);
         }
         finish();
