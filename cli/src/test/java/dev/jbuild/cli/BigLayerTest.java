@@ -55,7 +55,7 @@ class BigLayerTest {
         Cli.Result r = RunFixtures.run(new ProcessBuilder(cmd));
         long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
         assertEquals(0, r.status(), r.out() + r.err());
-        assertTrue(r.out().contains("digest: sha256:"), r.out());
+        assertTrue((r.out() + r.err()).contains("digest: sha256:"), r.out() + r.err());
 
         long peakAfterGc = peakHeapAfterGc(Files.readString(gcLog));
         assertTrue(peakAfterGc < 256L << 20, "heap after GC peaked at " + (peakAfterGc >> 20) + " MB");
