@@ -13,6 +13,7 @@
 #   RUNS     timed runs per scenario (default 3; COLD_RUNS defaults to RUNS)
 #   OUT      where the report goes (default bench/RESULTS.md; "-" = stdout only)
 #   SHARED   the shared harness (default ../shared/bench beside the checkout)
+#   KEEP=1   add to the results already in RESULTS_DIR (re-measure some workloads: the newest rows win)
 # Run as root (RUN steps, dockerd and buildah need it). The peers' setup is the harness's:
 # `../shared/bench/setup.sh` installs them; dockerd is started when a docker peer is asked for
 # and stopped again at the end if this script started it.
@@ -42,18 +43,19 @@ command -v hyperfine >/dev/null || { echo "compare.sh: hyperfine is missing; run
 echo "compare.sh: building jbuild (jar and class-data archive)" >&2
 (cd "$root" && mvn -B -q -DskipTests -pl cli -am package) >&2
 
-rm -rf "$RESULTS_DIR"; mkdir -p "$RESULTS_DIR"
+[ "${KEEP:-}" = 1 ] || rm -rf "$RESULTS_DIR"
+mkdir -p "$RESULTS_DIR"
 "$shared/registry.sh" start
 "$shared/bases.sh" all
 docker_was_up=0
 "$shared/peers.sh" status 2>/dev/null | grep -q '^dockerd running' && docker_was_up=1
 
 # The machine's load while we measure: one /proc/loadavg sample every 10 s.
-(while sleep 10; do echo "$(date +%s) $(cut -d' ' -f1-3 /proc/loadavg)"; done) > "$RESULTS_DIR/load.txt" &
+(while sleep 10; do echo "$(date +%s) $(cut -d' ' -f1-3 /proc/loadavg)"; done) >> "$RESULTS_DIR/load.txt" &
 sampler=$!
 trap 'kill $sampler 2>/dev/null || true' EXIT
-{ date -u +%FT%TZ; uptime; } > "$RESULTS_DIR/start.txt"
-git -C "$root" describe --always --dirty > "$RESULTS_DIR/rev.txt"
+[ -f "$RESULTS_DIR/start.txt" ] || { date -u +%FT%TZ; uptime; } > "$RESULTS_DIR/start.txt"
+echo "$(git -C "$root" describe --always --dirty) (${workloads[*]})" >> "$RESULTS_DIR/rev.txt"
 
 jbuild_peer() {
     BUILDER_CMD="$here/jbuild-peer.sh build --insecure-registry $REG_ADDR" \
