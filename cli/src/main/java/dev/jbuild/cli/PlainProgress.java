@@ -22,8 +22,7 @@ final class PlainProgress implements ProgressView {
     }
 
     static String label(StepInfo s) {
-        String where = (s.stage().isEmpty() ? "" : s.stage() + " ") + s.index() + "/" + s.total();
-        return "[" + where + "] " + s.instruction();
+        return s.label();
     }
 
     static String seconds(Duration d) {

@@ -3,7 +3,7 @@ package dev.jbuild.core.progress;
 import java.util.function.Consumer;
 
 /**
- * Events as the plain lines a {@code Consumer<String>} progress receives: {@code [stage] INSTRUCTION}, then
+ * Events as the plain lines a {@code Consumer<String>} progress receives: {@code [STAGE i/n] INSTRUCTION}, then
  * {@code   CACHED}, {@code   miss: REASON} or the step's output lines indented by two spaces.
  */
 public final class ProgressLines implements BuildListener {
@@ -15,7 +15,7 @@ public final class ProgressLines implements BuildListener {
 
     @Override
     public void stepStarted(StepInfo step) {
-        out.accept("[" + step.stage() + "] " + step.instruction());
+        out.accept(step.label());
     }
 
     @Override

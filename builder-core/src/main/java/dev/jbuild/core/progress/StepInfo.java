@@ -13,4 +13,9 @@ package dev.jbuild.core.progress;
  * @param line        the Dockerfile line of the instruction (of FROM for ONBUILD triggers)
  * @param instruction the instruction's text as written
  */
-public record StepInfo(int id, String stage, int stageIndex, int index, int total, int line, String instruction) {}
+public record StepInfo(int id, String stage, int stageIndex, int index, int total, int line, String instruction) {
+    /** BuildKit's vertex name: {@code [STAGE i/n] INSTRUCTION}, or {@code [i/n] INSTRUCTION} for an unnamed stage. */
+    public String label() {
+        return "[" + (stage.isEmpty() ? "" : stage + " ") + index + "/" + total + "] " + instruction;
+    }
+}
