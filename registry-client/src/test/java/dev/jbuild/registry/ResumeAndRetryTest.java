@@ -1,9 +1,11 @@
 package dev.jbuild.registry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jbuild.oci.Descriptor;
 import dev.jbuild.oci.ImageReference;
 import dev.jbuild.oci.Platform;
 import dev.jbuild.store.Compression;
@@ -177,6 +179,73 @@ class ResumeAndRetryTest {
             assertEquals(4, recorder.count("GET", "/manifests/1"), "maxAttempts attempts");
             assertEquals("pull " + proxy.host() + "/retry/broken:1: fetch manifest 1: HTTP 503 Injected: "
                     + "TOOMANYREQUESTS: injected fault", e.getMessage());
+        }
+    }
+
+    /**
+     * 500 and 502 without Retry-After, once on the blob upload's closing PUT and twice on the manifest PUT, are
+     * transient: the push succeeds, and no manifest PUT reaches the registry before every blob PUT succeeded.
+     */
+    @Test
+    void serverErrorsWithoutRetryAfterOnAPushAreRetriedAndTheManifestComesLast() throws Exception {
+        Store src = Store.open(tmp.resolve("src"));
+        TestImages.Image img = TestImages.simple(src, 6, 2);
+        try (RegistryClient c = client(FAST)) {
+            proxy.failNext("PUT", "/blobs/uploads/", 500, null, 1);
+            c.push(viaProxy("retry/nohint:1"), img.manifest(), src);
+            assertTrue(proxy.log().stream().anyMatch(l -> l.startsWith("FAULT 500 PUT")), proxy.log().toString());
+
+            proxy.failNext("PUT", "/manifests/", 502, null, 2);
+            TestImages.Image other = TestImages.simple(src, 7, 2);
+            recorder.clear();
+            c.push(viaProxy("retry/nohint:2"), other.manifest(), src);
+            List<Recorder.Call> puts = recorder.matching(x -> x.is("PUT", "/manifests/"));
+            assertEquals(List.of(502, 502, 201), puts.stream().map(Recorder.Call::status).toList());
+            int firstManifest = recorder.calls.indexOf(puts.get(0));
+            int lastBlob = -1;
+            for (int i = 0; i < recorder.calls.size(); i++) {
+                Recorder.Call call = recorder.calls.get(i);
+                if ((call.is("PUT", "/blobs/uploads/") || call.is("POST", "/blobs/uploads/")
+                        || call.is("HEAD", "/blobs/")) && call.status() < 300) {
+                    lastBlob = i;
+                }
+            }
+            assertTrue(lastBlob >= 0 && lastBlob < firstManifest, recorder.calls.toString());
+
+            Store dst = Store.open(tmp.resolve("dst"));
+            c.pull(viaProxy("retry/nohint:2"), Platform.parse("linux/amd64"), dst);
+            TestImages.assertSameBlobs(src, dst, other);
+        }
+    }
+
+    /**
+     * A download that stalls for longer than the read timeout fails the attempt, and the retry (through a healthy
+     * connection) finishes the pull; a stall on every attempt fails with one error naming the registry.
+     */
+    @Test
+    void aStallLongerThanTheReadTimeoutIsRetriedThenFailsClearly() throws Exception {
+        Store src = Store.open(tmp.resolve("src"));
+        TestImages.Image img = bigImage(src, 8);
+        RegistryOptions opts = RegistryOptions.builder().dockerConfigDirectory(tmp.resolve("docker"))
+                .certsDirectory(tmp.resolve("certs.d")).chunkSize(CHUNK).retryPolicy(FAST)
+                .readTimeout(Duration.ofMillis(700)).interceptor(recorder).build();
+        try (RegistryClient c = new RegistryClient(opts)) {
+            c.push(viaProxy("retry/stall:1"), img.manifest(), src);
+
+            proxy.stallNext("GET", "/blobs/sha256:", 1);
+            Store dst = Store.open(tmp.resolve("dst"));
+            c.pull(viaProxy("retry/stall:1"), Platform.parse("linux/amd64"), dst);
+            TestImages.assertSameBlobs(src, dst, img);
+            assertTrue(proxy.log().stream().anyMatch(l -> l.startsWith("STALL response of GET")), proxy.log().toString());
+
+            proxy.stallNext("GET", "/blobs/sha256:", 100);
+            Store dst2 = Store.open(tmp.resolve("dst2"));
+            RegistryException e = assertThrows(RegistryException.class,
+                    () -> c.pull(viaProxy("retry/stall:1"), Platform.parse("linux/amd64"), dst2));
+            assertTrue(e.getMessage().startsWith("pull " + proxy.host() + "/retry/stall:1"), e.getMessage());
+            for (Descriptor layer : img.parsed().layers()) {
+                assertFalse(dst2.blobs().has(layer.digest()), "no partial layer stored under its digest");
+            }
         }
     }
 }

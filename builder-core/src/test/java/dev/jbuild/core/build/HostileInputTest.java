@@ -345,4 +345,53 @@ class HostileInputTest {
         Map<String, LayerEntry> fs = fs(build("FROM scratch\nADD bomb.tar.gz /b/\n"));
         assertEquals(256L << 20, fs.get("b/zeros").size());
     }
+
+    /**
+     * Sparse entries (GNU tar's old format and PAX 1.0, as GNU tar writes them for a 256 MB file with two 4-byte
+     * extents) are read as their full length: the holes become zeros, the data lands at its offsets, and nothing of
+     * the archive's sparse maps leaks into names or other entries.
+     */
+    @Test
+    void hugeSparseFilesAreExpandedInPlace() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("sparse-src"));
+        long size = 256L << 20;
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(src.resolve("holes"),
+                java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap("head".getBytes(StandardCharsets.US_ASCII)), 100L << 20);
+            ch.write(java.nio.ByteBuffer.wrap("tail".getBytes(StandardCharsets.US_ASCII)), size - 4);
+        }
+        for (String format : List.of("gnu", "pax")) {
+            String name = "sparse-" + format + ".tar";
+            Process p = new ProcessBuilder("tar", "--sparse", "--format=" + format, "-cf", ctx.resolve(name).toString(),
+                    "-C", src.toString(), "holes").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), "tar: " + out);
+            assertTrue(Files.size(ctx.resolve(name)) < (1 << 20), "the archive is sparse: " + Files.size(ctx.resolve(name)));
+
+            Map<String, LayerEntry> fs = fs(build("FROM scratch\nADD " + name + " /s/\n"));
+            assertEquals(java.util.Set.of("s", "s/holes"), fs.keySet(), format);
+            LayerEntry holes = fs.get("s/holes");
+            assertEquals(size, holes.size(), format);
+            try (InputStream in = holes.content().open()) {
+                in.skipNBytes(100L << 20);
+                assertEquals("head", new String(in.readNBytes(4), StandardCharsets.US_ASCII), format);
+                byte[] buf = new byte[1 << 16];
+                long zeros = 0;
+                long left = size - (100L << 20) - 8;
+                while (left > 0) {
+                    int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                    for (int i = 0; i < n; i++) {
+                        if (buf[i] != 0) {
+                            throw new AssertionError(format + ": a hole reads as non-zero at " + (size - left + i));
+                        }
+                    }
+                    left -= n;
+                    zeros += n;
+                }
+                assertEquals(size - (100L << 20) - 8, zeros);
+                assertEquals("tail", new String(in.readNBytes(4), StandardCharsets.US_ASCII), format);
+                assertEquals(-1, in.read(), format);
+            }
+        }
+    }
 }
