@@ -5,6 +5,7 @@ import dev.jbuild.oci.Descriptor;
 import dev.jbuild.oci.Digest;
 import dev.jbuild.oci.ImageReference;
 import dev.jbuild.oci.MediaType;
+import dev.jbuild.registry.DockerConfig;
 import dev.jbuild.registry.ProgressListener;
 import dev.jbuild.registry.PushResult;
 import dev.jbuild.registry.RegistryOptions;
@@ -12,7 +13,6 @@ import dev.jbuild.store.Store;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /** What pull, push, login and the build's --push share: docker's progress lines and registry names. */
@@ -41,16 +41,7 @@ final class Registries {
         if (s == null || s.isBlank()) {
             return ImageReference.DOCKER_HUB;
         }
-        String h = s.trim();
-        int scheme = h.indexOf("://");
-        if (scheme >= 0) {
-            h = h.substring(scheme + 3);
-        }
-        int slash = h.indexOf('/');
-        if (slash >= 0) {
-            h = h.substring(0, slash);
-        }
-        h = h.toLowerCase(Locale.ROOT);
+        String h = DockerConfig.hostOf(s.trim());
         if (h.isEmpty()) {
             throw new IllegalArgumentException("invalid registry \"" + s + "\"");
         }

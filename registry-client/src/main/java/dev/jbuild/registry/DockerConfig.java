@@ -274,7 +274,7 @@ public final class DockerConfig {
     }
 
     /** docker's {@code ConvertToHostname}: without scheme and path, lower case. */
-    static String hostOf(String s) {
+    public static String hostOf(String s) {
         String h = s;
         int scheme = h.indexOf("://");
         if (scheme >= 0) {
