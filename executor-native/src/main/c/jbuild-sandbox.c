@@ -273,6 +273,27 @@ static void write_file(const char *path, const char *data) {
     close(fd);
 }
 
+/* TERM, INT and HUP are what stop a build: each mode blocks them until its child exists, then handles them. */
+static void block_stop_signals(sigset_t *orig) {
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGHUP);
+    sigprocmask(SIG_BLOCK, &block, orig);
+}
+
+static void on_stop_signals(void (*handler)(int), int flags) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = flags;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
 static void reset_signals(void) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -1022,12 +1043,8 @@ static int run_main(const char *spec_path) {
     if (userns) plan_idmap(&idm);
     else if (in_userns) g_setgroups_denied = setgroups_denied();
 
-    sigset_t block, orig;
-    sigemptyset(&block);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGHUP);
-    sigprocmask(SIG_BLOCK, &block, &orig);
+    sigset_t orig;
+    block_stop_signals(&orig);
 
     int go[2];
     if (pipe2(go, O_CLOEXEC) < 0) die("pipe");
@@ -1052,13 +1069,7 @@ static int run_main(const char *spec_path) {
     close(g_report);
     g_report = -1;
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = kill_container;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    on_stop_signals(kill_container, 0);
     sigprocmask(SIG_SETMASK, &orig, NULL);
     int st = wait_for(pid);
     if (st < 0) die("wait for the container");
@@ -1154,13 +1165,10 @@ static int oci_main(const char *spec_path) {
     sigaddset(&block, SIGHUP);
     sigaddset(&block, SIGCHLD);
     sigprocmask(SIG_BLOCK, &block, &orig);
+    on_stop_signals(request_kill, 0);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
-    sa.sa_handler = request_kill;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
     sa.sa_handler = on_sigchld;
     sigaction(SIGCHLD, &sa, NULL);
 
@@ -1218,12 +1226,8 @@ static int userns_main(const char *report_path, char **argv) {
     struct idmap idm;
     plan_idmap(&idm);
 
-    sigset_t block, orig;
-    sigemptyset(&block);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGHUP);
-    sigprocmask(SIG_BLOCK, &block, &orig);
+    sigset_t orig;
+    block_stop_signals(&orig);
 
     int go[2];
     if (pipe2(go, O_CLOEXEC) < 0) die("pipe");
@@ -1253,14 +1257,7 @@ static int userns_main(const char *report_path, char **argv) {
     close(g_report);
     g_report = -1;
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = forward_to_child;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    on_stop_signals(forward_to_child, SA_RESTART);
     sigprocmask(SIG_SETMASK, &orig, NULL);
     int st = wait_for(pid);
     if (st < 0) return EXIT_SETUP;
