@@ -1205,7 +1205,7 @@ public final class Builder {
             st.layers.add(layer.descriptor());
             RootFs rootfs = st.config.rootfs() == null ? RootFs.layers(List.of()) : st.config.rootfs();
             st.config = st.config.withRootFs(rootfs.append(layer.diffId()));
-            st.tree.apply(entries);
+            st.tree.apply(LayerFiles.writtenTo(store, layer, entries, hasher::knownDigest));
             return layer;
         }
 

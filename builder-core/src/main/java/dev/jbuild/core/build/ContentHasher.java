@@ -75,6 +75,28 @@ final class ContentHasher {
         return hash(content);
     }
 
+    /**
+     * The digest of a context file's content if this hasher already has it for the file's stamp
+     * (hashed for a key or captured while a layer was written), else null; never reads the file.
+     */
+    Digest knownDigest(LayerEntry.ContentSource content) {
+        if (content instanceof ContentDigests.Known k) {
+            return k.digest();
+        }
+        if (content instanceof PathContent pc && pc.stamp() != null) {
+            String k = pc.path().toString();
+            Known read = captured.get(k);
+            if (read != null && read.stat().equals(pc.stamp())) {
+                return read.digest();
+            }
+            Known prev = known.get(k);
+            if (prev != null && prev.stat().equals(pc.stamp())) {
+                return prev.digest();
+            }
+        }
+        return null;
+    }
+
     /** Whether every file among the entries has its digest without being read. */
     boolean allKnown(List<LayerEntry> entries) {
         for (LayerEntry e : entries) {

@@ -24,6 +24,29 @@ final class LayerFiles {
         void ensure(Layer layer) throws IOException;
     }
 
+    /**
+     * The entries just written into a layer, with each file's content read back from that layer
+     * instead of from where the writer took it: a context file that changes after the layer was
+     * written must not reach an export or a later {@code COPY --from} with bytes the layer does not
+     * hold. A digest known for the bytes that were written is kept, so that keys need no re-read.
+     */
+    static List<LayerEntry> writtenTo(Store store, Layer layer, List<LayerEntry> written,
+            java.util.function.Function<LayerEntry.ContentSource, dev.jbuild.oci.Digest> knownDigest) {
+        List<LayerEntry> out = new ArrayList<>(written.size());
+        for (LayerEntry e : written) {
+            // Only context files can change under us; a RUN's upper directory or another stage's layer cannot.
+            if (e.type() == LayerEntry.Type.FILE && e.content() instanceof PathContent) {
+                String path = e.path();
+                LayerEntry.ContentSource content =
+                        () -> Files.newInputStream(store.snapshots().ensure(layer).resolve(path));
+                dev.jbuild.oci.Digest known = knownDigest.apply(e.content());
+                e = e.withContent(e.size(), known == null ? content : new ContentDigests.Known(known, content));
+            }
+            out.add(e);
+        }
+        return out;
+    }
+
     static List<LayerEntry> entries(Store store, Layer layer) throws IOException {
         return entries(store, layer, Fetch.NONE);
     }

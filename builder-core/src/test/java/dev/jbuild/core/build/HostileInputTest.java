@@ -172,6 +172,21 @@ class HostileInputTest {
         }
     }
 
+    /** What a COPY put in its layer is what the built filesystem gives, whatever the context file does afterwards. */
+    @Test
+    void aContextFileChangedAfterItsCopyDoesNotReachTheBuiltFilesystem() throws Exception {
+        Path f = ctx.resolve("f.txt");
+        Files.writeString(f, "first");
+        BuildResult cold = build("FROM scratch\nCOPY f.txt /f\n");
+        BuildResult cached = build("FROM scratch\nCOPY f.txt /f\n");
+        Files.writeString(f, "other"); // the same size, so only the content tells
+        for (BuildResult r : List.of(cold, cached)) {
+            try (InputStream in = fs(r).get("f").content().open()) {
+                assertEquals("first", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+        }
+    }
+
     /** Long (under -Preliability): about two minutes on a busy two-core machine, a few passes over 100,000 inodes. */
     @Test
     @org.junit.jupiter.api.Tag("long")
