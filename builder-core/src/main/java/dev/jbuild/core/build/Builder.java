@@ -1011,7 +1011,13 @@ public final class Builder {
                 }
                 List<LayerEntry> entries = dev.jbuild.store.UpperDiff.entries(upper, stubs, path -> st.tree.get(path));
                 boolean withLayer = !entries.isEmpty();
-                record(st, k, withLayer ? writeLayer(st, entries) : null);
+                Layer layer = null;
+                if (withLayer) {
+                    Map<String, Digest> sums = new java.util.concurrent.ConcurrentHashMap<>();
+                    layer = writeLayer(st, entries, ContentDigests.capturing(entries, sums));
+                    ContentDigests.keep(store.root(), layer.diffId(), entries, sums);
+                }
+                record(st, k, layer);
                 st.config = st.config.appendHistory(new History(OciJson.formatTime(created),
                         "RUN " + history + " # buildkit", null, HISTORY_COMMENT, !withLayer));
             } finally {

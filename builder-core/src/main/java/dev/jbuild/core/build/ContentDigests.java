@@ -92,6 +92,49 @@ public final class ContentDigests {
         return b;
     }
 
+    /**
+     * The entries with each file's content digested as the layer writer reads it, into {@code sums} by path. A RUN
+     * layer's digests are taken this way so that the key of a later {@code COPY --from} that stage (on this build's
+     * re-runs, which hit the cache) reads the digests file instead of every file of the snapshot.
+     */
+    static java.util.List<LayerEntry> capturing(java.util.List<LayerEntry> entries, Map<String, Digest> sums) {
+        java.util.List<LayerEntry> out = new java.util.ArrayList<>(entries.size());
+        for (LayerEntry e : entries) {
+            if (e.type() == LayerEntry.Type.FILE && e.content() != null && e.path().indexOf('\n') < 0) {
+                LayerEntry.ContentSource source = e.content();
+                String path = e.path();
+                out.add(e.withContent(e.size(), () -> new java.security.DigestInputStream(source.open(),
+                        Digest.newSha256()) {
+                    @Override
+                    public void close() throws IOException {
+                        super.close();
+                        sums.put(path, Digest.fromMessageDigest(getMessageDigest().digest()));
+                    }
+                }));
+            } else {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    /** Keeps the digests {@link #capturing} took, when it saw every file of the layer (else the file would lie). */
+    static void keep(Path storeRoot, Digest diffId, java.util.List<LayerEntry> entries, Map<String, Digest> sums)
+            throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (LayerEntry e : entries) {
+            if (e.type() != LayerEntry.Type.FILE || e.path().indexOf('\n') >= 0) {
+                continue;
+            }
+            Digest d = sums.get(e.path());
+            if (d == null) {
+                return;
+            }
+            sb.append(d.hex()).append('\t').append(e.path()).append('\n');
+        }
+        install(storeRoot, diffId, sb.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
     /** Keeps a digests file that came with an imported cache (when this store has none). */
     public static void install(Path storeRoot, Digest diffId, byte[] content) throws IOException {
         Path file = path(storeRoot, diffId);

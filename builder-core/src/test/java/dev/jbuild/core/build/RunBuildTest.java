@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jbuild.oci.Descriptor;
+import dev.jbuild.oci.Digest;
 import dev.jbuild.oci.History;
 import dev.jbuild.oci.Platform;
 import dev.jbuild.store.Compression;
@@ -299,5 +300,22 @@ class RunBuildTest {
                 new RunOptions("native", "default", Map.of(), Map.of(), Set.of("network.host")));
         build("FROM busybox:test\nRUN --network=host true\nRUN --network=none true\n",
                 new RunOptions("native", "host", Map.of(), Map.of(), Set.of("network.host")));
+    }
+    /**
+     * A RUN layer's file digests are taken while the layer is written and kept beside its index: the same file that
+     * {@link ContentDigests#of} computes from the blob, so a re-run's {@code COPY --from} key needs no snapshot read.
+     */
+    @Test
+    void aRunLayerKeepsTheDigestsOfItsFiles() throws Exception {
+        BuildResult r = build("FROM busybox:test\nRUN mkdir /out && echo a > /out/a && echo bb > /out/b"
+                + " && : > /out/empty && ln -s a /out/link && ln /out/a /out/hard\n");
+        List<Digest> diffIds = r.config().rootfs().diffIds();
+        Digest diffId = diffIds.get(diffIds.size() - 1);
+        Digest blob = r.manifest().layers().get(diffIds.size() - 1).digest();
+        Path sums = ContentDigests.path(store.root(), diffId);
+        String kept = Files.readString(sums);
+        assertTrue(kept.contains(Digest.sha256("bb\n".getBytes(StandardCharsets.UTF_8)).hex() + "\tout/b\n"), kept);
+        Files.delete(sums);
+        assertEquals(new String(ContentDigests.of(store, blob, diffId), StandardCharsets.UTF_8), kept);
     }
 }
