@@ -57,7 +57,7 @@ final class PullCommand extends StoreCommand {
         }
         PullResult r;
         ProgressListener listener = quiet ? ProgressListener.NONE : Registries.pullListener(out);
-        try (RegistryClient client = new RegistryClient(registry.options(listener))) {
+        try (RegistryClient client = new RegistryClient(registry.options(listener).withEndpointMemoIn(store.root()))) {
             r = client.pull(ref, p, store);
         }
         if (!quiet) {

@@ -49,6 +49,9 @@ final class Transport implements AutoCloseable {
     }
 
     private final RegistryOptions options;
+    /** The JVM's CAs, loaded when a handshake first needs them (see {@link LazyTls}). */
+    private static final X509TrustManager SYSTEM_TRUST = new LazyTls.SystemTrustManager();
+
     private final OkHttpClient base;
     private final Map<String, OkHttpClient> clients = new ConcurrentHashMap<>();
     private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
@@ -64,6 +67,8 @@ final class Transport implements AutoCloseable {
                 .connectionPool(new ConnectionPool(Math.max(5, options.parallelism() * 2), 2, TimeUnit.MINUTES))
                 .followRedirects(true)
                 .followSslRedirects(true)
+                .sslSocketFactory(new LazyTls.SocketFactory(() -> Tls.socketFactory(SYSTEM_TRUST, null)),
+                        SYSTEM_TRUST)
                 .addInterceptor(chain -> chain.proceed(chain.request().newBuilder()
                         .header("User-Agent", options.userAgent()).build()));
         for (okhttp3.Interceptor i : options.interceptors()) {
@@ -214,9 +219,10 @@ final class Transport implements AutoCloseable {
         if (cas.isEmpty() && clientCerts.isEmpty() && !insecure) {
             return base;
         }
-        X509TrustManager tm = insecure ? Tls.trustAll() : Tls.trustManager(cas);
+        X509TrustManager tm = insecure ? Tls.trustAll() : cas.isEmpty() ? SYSTEM_TRUST : Tls.trustManager(cas);
         KeyManager[] kms = Tls.keyManagers(clientCerts);
-        OkHttpClient.Builder b = base.newBuilder().sslSocketFactory(Tls.socketFactory(tm, kms), tm);
+        OkHttpClient.Builder b = base.newBuilder().sslSocketFactory(new LazyTls.SocketFactory(
+                () -> Tls.socketFactory(tm, kms)), tm);
         if (insecure) {
             b.hostnameVerifier((h, s) -> true);
         }
@@ -261,6 +267,16 @@ final class Transport implements AutoCloseable {
             throw failures.of("configure TLS for " + registry, e);
         }
         HttpUrl https = HttpUrl.get("https://" + host + "/");
+        if (mayUseHttp && rememberedHttp(registry)) {
+            try {
+                Endpoint http = ping(registry, HttpUrl.get("http://" + host + "/"), client, false);
+                if (!http.plainHttpRefused()) {
+                    return http;
+                }
+            } catch (IOException e) {
+                // gone or changed: discover it again
+            }
+        }
         if (!mayUseHttp) {
             try {
                 return ping(registry, https, client, true);
@@ -275,7 +291,9 @@ final class Transport implements AutoCloseable {
         }
         // Loopback or insecure: TLS if the registry speaks it (one quick probe), else plain HTTP.
         try {
-            return ping(registry, https, client.newBuilder().readTimeout(PROBE_TIMEOUT).build(), false);
+            Endpoint tls = ping(registry, https, client.newBuilder().readTimeout(PROBE_TIMEOUT).build(), false);
+            forgetHttp(registry);
+            return tls;
         } catch (java.net.ConnectException e) {
             throw failures.of("connect to " + registry, e);
         } catch (IOException e) {
@@ -291,6 +309,7 @@ final class Transport implements AutoCloseable {
                 if (http.challenges().isEmpty() && http.plainHttpRefused()) {
                     throw failures.of("connect to " + registry + " over TLS", e);
                 }
+                rememberHttp(registry);
                 return http;
             } catch (RegistryException e2) {
                 throw e2;
@@ -298,6 +317,43 @@ final class Transport implements AutoCloseable {
                 e2.addSuppressed(e);
                 throw failures.of("connect to " + registry, e2);
             }
+        }
+    }
+
+    private Path memoFile(String registry) {
+        Path dir = options.endpointMemo();
+        return dir == null ? null
+                : dir.resolve(java.net.URLEncoder.encode(registry, java.nio.charset.StandardCharsets.UTF_8) + ".http");
+    }
+
+    private boolean rememberedHttp(String registry) {
+        Path f = memoFile(registry);
+        return f != null && Files.isRegularFile(f);
+    }
+
+    private void forgetHttp(String registry) {
+        Path f = memoFile(registry);
+        try {
+            if (f != null) {
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException e) {
+            // the next process asks over HTTP once more, is refused, and probes TLS
+        }
+    }
+
+    /** Best effort: a memo that cannot be written only costs the next process a TLS probe. */
+    private void rememberHttp(String registry) {
+        Path f = memoFile(registry);
+        if (f == null || Files.isRegularFile(f)) {
+            return;
+        }
+        try {
+            Files.createDirectories(f.getParent());
+            Path tmp = Files.createTempFile(f.getParent(), ".memo", ".tmp");
+            Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            // ignored
         }
     }
 

@@ -54,6 +54,25 @@ class PlainRegistryTest {
         return ImageReference.parse(REGISTRY.host() + "/" + repoAndTag);
     }
 
+    /** After one process found the loopback registry speaks plain HTTP, the next asks over HTTP without a TLS probe. */
+    @Test
+    void theEndpointMemoSkipsTheTlsProbeOfTheNextClient() throws Exception {
+        Path memo = tmp.resolve("memo");
+        Store src = store("memo-src");
+        TestImages.Image img = TestImages.simple(src, 7, 1);
+        try (RegistryClient c = client(RegistryOptions.builder().endpointMemo(memo))) {
+            c.push(ref("memo/app:1"), img.manifest(), src);
+        }
+        assertEquals(1, recorder.matching(x -> x.scheme().equals("https")).size(), recorder.calls.toString());
+        assertTrue(Files.isRegularFile(memo.resolve(REGISTRY.host().replace(":", "%3A") + ".http")), memo.toString());
+        recorder.calls.clear();
+        try (RegistryClient c = client(RegistryOptions.builder().endpointMemo(memo))) {
+            PullResult pulled = c.pull(ref("memo/app:1"), Platform.parse("linux/amd64"), store("memo-dst"));
+            assertEquals(img.manifest(), pulled.manifestDigest());
+        }
+        assertTrue(recorder.calls.stream().noneMatch(x -> x.scheme().equals("https")), recorder.calls.toString());
+    }
+
     @Test
     void pushThenPullIsByteIdentical() throws Exception {
         Store src = store("src");

@@ -1,12 +1,15 @@
 package dev.jbuild.registry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jbuild.oci.ImageReference;
 import dev.jbuild.oci.Platform;
 import dev.jbuild.store.Store;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -47,6 +50,37 @@ class TlsRegistryTest {
             TestImages.assertSameBlobs(src, dst, img);
         }
         assertTrue(recorder.calls.stream().allMatch(x -> x.scheme().equals("https")), recorder.calls.toString());
+    }
+
+    /**
+     * A memo that says plain HTTP (the registry spoke it once) for a registry that now speaks TLS: the plain request is
+     * refused, the client goes back to TLS with its certificate checks, and the memo is dropped.
+     */
+    @Test
+    void aStalePlainHttpMemoFallsBackToVerifiedTls() throws Exception {
+        Path ca = TestPki.write(tmp.resolve("ca.pem"), TestPki.pem(PKI.ca));
+        Path memo = Files.createDirectories(tmp.resolve("memo"));
+        Path file = memo.resolve(java.net.URLEncoder.encode(REGISTRY.host(), StandardCharsets.UTF_8) + ".http");
+        Files.createFile(file);
+        Store src = Store.open(tmp.resolve("memo-src"));
+        TestImages.Image img = TestImages.simple(src, 11, 1);
+        ImageReference ref = ImageReference.parse(REGISTRY.host() + "/tls/memo:1");
+        try (RegistryClient c = new RegistryClient(options().caFile(ca).endpointMemo(memo).build())) {
+            c.push(ref, img.manifest(), src);
+        }
+        assertFalse(Files.exists(file), "the stale memo is dropped");
+        assertTrue(recorder.calls.stream().filter(x -> x.scheme().equals("http")).allMatch(x -> x.path().equals("/v2/")),
+                recorder.calls.toString());
+        assertTrue(recorder.calls.stream().anyMatch(x -> x.scheme().equals("https") && x.method().equals("PUT")),
+                recorder.calls.toString());
+        // with no CA for it, the stale memo does not turn into plain HTTP either
+        Files.createFile(file);
+        recorder.calls.clear();
+        try (RegistryClient c = new RegistryClient(options().endpointMemo(memo).build())) {
+            assertThrows(RegistryException.class, () -> c.push(ref, img.manifest(), src));
+        }
+        assertTrue(recorder.calls.stream().noneMatch(x -> x.scheme().equals("http") && !x.path().equals("/v2/")),
+                recorder.calls.toString());
     }
 
     @Test

@@ -50,7 +50,8 @@ public final class ImagePusher {
             };
         }
         PushResult r;
-        try (RegistryClient client = new RegistryClient(options.toBuilder().progressListener(listener).build())) {
+        try (RegistryClient client = new RegistryClient(options.withEndpointMemoIn(store.root()).toBuilder()
+                .progressListener(listener).build())) {
             r = client.push(repository.withTag(null).withDigest(null), tags, digest, store);
         }
         if (lines != null) {
