@@ -25,7 +25,8 @@ import java.util.stream.Stream;
  * killed at any point never leaves a partial blob visible. Reads verify the digest.
  *
  * <p>It also keeps the layer index {@code diffids/sha256/<blob hex>}: a layer blob's diff-id
- * (the sha256 of its uncompressed tar), recorded by {@link LayerWriter} and {@link SnapshotStore}.
+ * (the sha256 of its uncompressed tar), recorded by {@link LayerWriter} and {@link SnapshotStore};
+ * and for the gzip layers it wrote, {@code members/sha256/<blob hex>} ({@link GzipMemberIndex}).
  */
 public final class BlobStore {
     private final Store store;
@@ -174,6 +175,19 @@ public final class BlobStore {
 
     Path diffIdDir() {
         return diffIds;
+    }
+
+    /** The gzip member index of a layer blob this store wrote ({@link GzipMemberIndex}). */
+    Path memberIndexFile(Digest blob) {
+        return memberIndexDir().resolve(blob.algorithm()).resolve(blob.hex());
+    }
+
+    Path memberIndexDir() {
+        return store.path("members");
+    }
+
+    Path tmpDir() {
+        return store.tmpDir();
     }
 
     private long sizeOrMinus(Digest d) {

@@ -131,7 +131,11 @@ final class GarbageCollector {
     }
 
     private static void removeOrphanDiffIdRecords(BlobStore blobs) throws IOException {
-        Path dir = blobs.diffIdDir().resolve("sha256");
+        removeOrphanRecords(blobs, blobs.diffIdDir().resolve("sha256"));
+        removeOrphanRecords(blobs, blobs.memberIndexDir().resolve("sha256")); // gzip member indexes, same naming
+    }
+
+    private static void removeOrphanRecords(BlobStore blobs, Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             return;
         }

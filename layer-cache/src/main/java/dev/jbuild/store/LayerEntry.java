@@ -84,17 +84,25 @@ public record LayerEntry(String path, Type type, int mode, long uid, long gid, I
         if (content != null && type != Type.FILE) {
             throw new IllegalArgumentException(path + ": only FILE entries have content");
         }
-        TreeMap<String, byte[]> x = new TreeMap<>();
-        if (xattrs != null) {
-            for (Map.Entry<String, byte[]> e : xattrs.entrySet()) {
-                String k = Objects.requireNonNull(e.getKey(), "xattr name");
-                if (k.isEmpty() || k.indexOf('\0') >= 0 || k.indexOf('=') >= 0) {
-                    throw new IllegalArgumentException(path + ": invalid xattr name \"" + k + "\"");
-                }
-                x.put(k, Objects.requireNonNull(e.getValue(), "xattr value").clone());
-            }
+        if (xattrs == null || xattrs.isEmpty()) {
+            xattrs = NO_XATTRS; // nearly every entry: no map to build
+        } else {
+            xattrs = copyXattrs(path, xattrs);
         }
-        xattrs = Collections.unmodifiableSortedMap(x); // sorted by name
+    }
+
+    private static final Map<String, byte[]> NO_XATTRS = Collections.unmodifiableSortedMap(new TreeMap<>());
+
+    private static Map<String, byte[]> copyXattrs(String path, Map<String, byte[]> xattrs) {
+        TreeMap<String, byte[]> x = new TreeMap<>();
+        for (Map.Entry<String, byte[]> e : xattrs.entrySet()) {
+            String k = Objects.requireNonNull(e.getKey(), "xattr name");
+            if (k.isEmpty() || k.indexOf('\0') >= 0 || k.indexOf('=') >= 0) {
+                throw new IllegalArgumentException(path + ": invalid xattr name \"" + k + "\"");
+            }
+            x.put(k, Objects.requireNonNull(e.getValue(), "xattr value").clone());
+        }
+        return Collections.unmodifiableSortedMap(x); // sorted by name
     }
 
     /** Throws IllegalArgumentException unless {@code path} is a clean relative path as described above. */
@@ -108,10 +116,20 @@ public record LayerEntry(String path, Type type, int mode, long uid, long gid, I
         if (path.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("layer path \"" + path + "\" contains NUL");
         }
-        for (String c : path.split("/", -1)) {
-            if (c.isEmpty() || c.equals(".") || c.equals("..")) {
+        // A scan rather than split("/"): every entry of every layer passes here.
+        int start = 0;
+        int n = path.length();
+        while (start <= n) {
+            int end = path.indexOf('/', start);
+            if (end < 0) {
+                end = n;
+            }
+            int len = end - start;
+            if (len == 0 || (len == 1 && path.charAt(start) == '.')
+                    || (len == 2 && path.charAt(start) == '.' && path.charAt(start + 1) == '.')) {
                 throw new IllegalArgumentException("layer path \"" + path + "\" is not clean (empty, '.' or '..' component)");
             }
+            start = end + 1;
         }
     }
 

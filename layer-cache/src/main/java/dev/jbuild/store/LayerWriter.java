@@ -51,9 +51,12 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * blob digest); each file's content is opened once and copied with a fixed buffer, so layers of
  * any size pass through in constant memory.
  *
- * <p>Gzip output is compressed in parallel, in independent members of 1 MiB of tar each (see
- * {@link ParallelGzipOutputStream}: fixed headers, the JDK's Deflater at the default level, the
- * same bytes for any number of threads); zstd uses zstd-jni (bundled libzstd) at level 3, single-threaded, with a frame
+ * <p>Gzip output is compressed in parallel, in independent members (see {@link
+ * ParallelGzipOutputStream}: fixed headers, the JDK's Deflater at the default level, the same bytes
+ * for any number of threads) cut at the first tar entry boundary after 1 MiB, before a file of 1 MiB
+ * or more and at every 1 MiB of its content, so that a member's bytes do not depend on what precedes
+ * it; given the previous version of a layer, the members it shares with it are copied from that blob
+ * ({@link GzipMemberIndex}) rather than compressed again, with the same result; zstd uses zstd-jni (bundled libzstd) at level 3, single-threaded, with a frame
  * checksum. Compressed bytes are reproducible for a given zlib/libzstd; the diff-id always is.
  */
 public final class LayerWriter {
@@ -82,15 +85,29 @@ public final class LayerWriter {
      */
     public static Layer write(BlobStore blobs, List<LayerEntry> entries, Compression compression,
             Instant sourceDateEpoch, boolean dockerMediaType) throws IOException {
+        return write(blobs, entries, compression, sourceDateEpoch, dockerMediaType, null);
+    }
+
+    /**
+     * Writes a layer as {@link #write(BlobStore, List, Compression, Instant, boolean)} does, taking
+     * the gzip members it has in common with {@code previous} (an earlier version of the same layer,
+     * say the same COPY before a file changed; may be null) from that blob instead of compressing them
+     * again. The blob is the same as without it.
+     */
+    public static Layer write(BlobStore blobs, List<LayerEntry> entries, Compression compression,
+            Instant sourceDateEpoch, boolean dockerMediaType, Digest previous) throws IOException {
         List<LayerEntry> normalized = normalize(entries, sourceDateEpoch);
         Digest diffId;
         Blob blob;
+        GzipMemberIndex.Reuse reuse = compression == Compression.GZIP && previous != null
+                ? GzipMemberIndex.open(blobs, previous, Deflater.DEFAULT_COMPRESSION) : null;
+        ParallelGzipOutputStream gzip = null;
         try (BlobWriter bw = blobs.writer()) {
             OutputStream sink = new Streams.NonClosingOutputStream(bw);
             OutputStream compressor;
-            ParallelGzipOutputStream gzip = null;
             switch (compression) {
-                case GZIP -> compressor = gzip = new ParallelGzipOutputStream(sink, Deflater.DEFAULT_COMPRESSION);
+                case GZIP -> compressor = gzip = ParallelGzipOutputStream.aligned(sink, Deflater.DEFAULT_COMPRESSION,
+                        reuse);
                 case ZSTD -> {
                     ZstdOutputStream z = new ZstdOutputStream(sink, ZSTD_LEVEL);
                     z.setChecksum(true);
@@ -101,7 +118,7 @@ public final class LayerWriter {
             }
             try {
                 dev.jbuild.oci.DigestingOutputStream uncompressed = new dev.jbuild.oci.DigestingOutputStream(compressor);
-                writeNormalizedTar(uncompressed, normalized);
+                writeNormalizedTar(uncompressed, normalized, gzip);
                 diffId = uncompressed.digest();
                 compressor.close();
             } catch (IOException | RuntimeException e) {
@@ -117,6 +134,17 @@ public final class LayerWriter {
                 throw e;
             }
             blob = bw.commit();
+        } finally {
+            if (reuse != null) {
+                reuse.close();
+            }
+        }
+        if (gzip != null) {
+            try {
+                GzipMemberIndex.write(blobs, blob.digest(), gzip.members(), Deflater.DEFAULT_COMPRESSION);
+            } catch (IOException e) {
+                // without its index the next version of this layer is compressed whole: slower, never wrong
+            }
         }
         if (compression == Compression.NONE && !blob.digest().equals(diffId)) {
             throw new IllegalStateException("uncompressed layer digest " + blob.digest() + " != diff-id " + diffId);
@@ -130,7 +158,7 @@ public final class LayerWriter {
      * normalizing} the entries.
      */
     public static void writeTar(OutputStream out, List<LayerEntry> entries, Instant sourceDateEpoch) throws IOException {
-        writeNormalizedTar(new Streams.NonClosingOutputStream(out), normalize(entries, sourceDateEpoch));
+        writeNormalizedTar(new Streams.NonClosingOutputStream(out), normalize(entries, sourceDateEpoch), null);
     }
 
     /**
@@ -218,8 +246,39 @@ public final class LayerWriter {
         return cur.path();
     }
 
-    private static void writeNormalizedTar(OutputStream out, List<LayerEntry> entries) throws IOException {
-        BufferedOutputStream buffered = new BufferedOutputStream(out, COPY_BUFFER);
+    /** A buffer that can hand what it holds on without flushing the stream below (the gzip members' sink). */
+    private static final class DrainableBuffer extends BufferedOutputStream {
+        DrainableBuffer(OutputStream out, int size) {
+            super(out, size);
+        }
+
+        void drain() throws IOException {
+            if (count > 0) {
+                out.write(buf, 0, count);
+                count = 0;
+            }
+        }
+    }
+
+    /** Tells the gzip stream where tar entries start and where big files are cut (see {@link ParallelGzipOutputStream}). */
+    private record Cuts(DrainableBuffer buffer, ParallelGzipOutputStream gzip) {
+        void boundary() throws IOException {
+            buffer.drain();
+            gzip.entryBoundary();
+        }
+
+        void cut() throws IOException {
+            buffer.drain();
+            gzip.cut();
+        }
+    }
+
+    private static void writeNormalizedTar(OutputStream out, List<LayerEntry> entries, ParallelGzipOutputStream gzip)
+            throws IOException {
+        DrainableBuffer buffered = new DrainableBuffer(out, COPY_BUFFER);
+        // The tar's own 512-byte blocks reach the buffer as soon as they are full, so that at an entry boundary
+        // everything before it has passed on once the buffer is drained.
+        Cuts cuts = gzip == null ? null : new Cuts(buffered, gzip);
         TarArchiveOutputStream tar = new TarArchiveOutputStream(buffered, TarConstants.DEFAULT_RCDSIZE, "UTF-8");
         // Header names are always < 100 bytes (long ones go to our own PAX record), so POSIX long-file
         // mode never fires; STAR big-number mode only matters for sizes >= 8 GiB (base-256 in the header).
@@ -228,14 +287,20 @@ public final class LayerWriter {
         tar.setAddPaxHeadersForNonAsciiNames(false);
         byte[] copyBuffer = new byte[COPY_BUFFER];
         for (LayerEntry e : entries) {
-            writeEntry(tar, e, copyBuffer);
+            if (cuts != null) {
+                cuts.boundary();
+                if (e.type() == Type.FILE && e.size() >= ParallelGzipOutputStream.CHUNK) {
+                    cuts.cut(); // a big file's members start with it, whatever precedes it
+                }
+            }
+            writeEntry(tar, e, copyBuffer, cuts);
         }
         tar.finish(); // two zero records; block size 512 means no further padding
         tar.flush();
         buffered.flush();
     }
 
-    private static void writeEntry(TarArchiveOutputStream tar, LayerEntry e, byte[] buf) throws IOException {
+    private static void writeEntry(TarArchiveOutputStream tar, LayerEntry e, byte[] buf, Cuts cuts) throws IOException {
         String name = e.type() == Type.DIRECTORY ? e.path() + "/" : e.path();
         TreeMap<String, byte[]> pax = new TreeMap<>();
         String headerName = name;
@@ -311,22 +376,29 @@ public final class LayerWriter {
         }
         tar.putArchiveEntry(te);
         if (e.type() == Type.FILE && e.size() > 0) {
-            copyContent(tar, e, buf);
+            copyContent(tar, e, buf, cuts);
         } else if (e.type() == Type.FILE && e.content() != null) {
             // An empty file's source is still opened (and must be empty), so that "read once" holds for every file.
-            copyContent(tar, e, buf);
+            copyContent(tar, e, buf, cuts);
         }
         tar.closeArchiveEntry();
     }
 
-    private static void copyContent(OutputStream tar, LayerEntry e, byte[] buf) throws IOException {
+    private static void copyContent(OutputStream tar, LayerEntry e, byte[] buf, Cuts cuts) throws IOException {
         if (e.content() == null) {
             throw new IOException("layer entry \"" + e.path() + "\": a file of " + e.size() + " bytes has no content source");
         }
         long remaining = e.size();
+        // A big file is cut every CHUNK bytes of its content (the header's blocks keep those cuts on block boundaries).
+        long cutEvery = cuts != null && e.size() >= ParallelGzipOutputStream.CHUNK ? ParallelGzipOutputStream.CHUNK : 0;
         try (InputStream in = e.content().open()) {
             while (remaining > 0) {
-                int n = in.read(buf, 0, (int) Math.min(buf.length, remaining));
+                long done = e.size() - remaining;
+                if (cutEvery > 0 && done > 0 && done % cutEvery == 0) {
+                    cuts.cut();
+                }
+                long room = cutEvery > 0 ? cutEvery - done % cutEvery : Long.MAX_VALUE;
+                int n = in.read(buf, 0, (int) Math.min(Math.min(buf.length, remaining), room));
                 if (n < 0) {
                     throw new IOException("layer entry \"" + e.path() + "\": content ended after "
                             + (e.size() - remaining) + " of " + e.size() + " bytes (did the file change while the layer was written?)");

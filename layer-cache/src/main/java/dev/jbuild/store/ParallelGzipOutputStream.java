@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -28,6 +29,18 @@ import java.util.zip.Deflater;
  * CRC rather than a full deflate pass that would not make it smaller, as zstd does for
  * incompressible blocks. The choice depends only on the chunk's bytes.
  *
+ * <p>For layers ({@link LayerWriter}) the cuts are content-defined instead ({@link #aligned}): the
+ * writer calls {@link #entryBoundary()} before every tar entry, and a member ends at the first entry
+ * boundary after {@link #CHUNK} bytes; it calls {@link #cut()} before a file of {@link #CHUNK} bytes or
+ * more and at every {@link #CHUNK} bytes of its content. A member then holds the same bytes whatever
+ * came before it, so that a change to one file changes only its own member(s), and the members that
+ * did not change can be taken compressed from the previous version of the layer ({@link
+ * GzipMemberIndex}): each member's length, CRC-32 and place in the output are recorded ({@link
+ * #members()}), and a member whose uncompressed bytes are those of one of the previous blob's members
+ * (found by length and CRC-32, then inflated and compared byte for byte) is copied from there instead
+ * of being deflated again. The bytes are the same either way (a member's compressed form depends
+ * only on its uncompressed bytes), so an incremental write and a cold one give the same blob.
+ *
  * <p>At most two chunks per thread are in flight, so memory stays bounded whatever the input size.
  * The members are written to the underlying stream by one thread of this stream's own, in order,
  * so that digesting and writing them overlaps producing the input. close() finishes the last member
@@ -46,9 +59,25 @@ final class ParallelGzipOutputStream extends OutputStream {
         return t;
     });
 
+    /** A member of the output: the length and CRC-32 of its uncompressed bytes, where it lies in the output. */
+    record Member(int length, int crc, long offset, int compressedLength) {}
+
+    /** A deflated member and what identifies its input. */
+    private record Deflated(byte[] bytes, int length, int crc) {}
+
+    /** In aligned mode a member is cut here even without a boundary (say, a giant PAX header): memory stays bounded. */
+    static final int MAX_MEMBER = 4 * CHUNK;
+
     private final OutputStream out;
     private final int level;
     private final int chunkSize;
+    /** Cut at entry boundaries (the caller says where) rather than at fixed offsets; members are recorded. */
+    private final boolean aligned;
+    /** The previous blob's members to copy instead of deflating; null when there is none. */
+    private final GzipMemberIndex.Reuse reuse;
+    /** The members written, in order (appended by the sink thread, read after close). */
+    private final java.util.List<Member> written = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    private long outOffset;
     private final ExecutorService pool;
     /** Writes the members in order on its own thread, so that the caller goes on producing input. */
     private ExecutorService sink;
@@ -65,12 +94,43 @@ final class ParallelGzipOutputStream extends OutputStream {
     }
 
     ParallelGzipOutputStream(OutputStream out, int level, int chunkSize, ExecutorService pool, int threads) {
+        this(out, level, chunkSize, pool, threads, false, null);
+    }
+
+    /** A layer's gzip: members cut where the caller says ({@link #entryBoundary}, {@link #cut}), reused from {@code reuse}. */
+    static ParallelGzipOutputStream aligned(OutputStream out, int level, GzipMemberIndex.Reuse reuse) {
+        return new ParallelGzipOutputStream(out, level, CHUNK, POOL, THREADS, true, reuse);
+    }
+
+    ParallelGzipOutputStream(OutputStream out, int level, int chunkSize, ExecutorService pool, int threads,
+            boolean aligned, GzipMemberIndex.Reuse reuse) {
         this.out = out;
         this.level = level;
         this.chunkSize = chunkSize;
         this.pool = pool;
         this.maxInFlight = 2 * threads;
-        this.chunk = new byte[chunkSize];
+        this.aligned = aligned;
+        this.reuse = reuse;
+        this.chunk = new byte[aligned ? 64 * 1024 : chunkSize];
+    }
+
+    /** Aligned mode: a tar entry starts here; ends the member when it holds a chunk's worth. */
+    void entryBoundary() throws IOException {
+        if (aligned && filled >= chunkSize) {
+            submit();
+        }
+    }
+
+    /** Aligned mode: ends the member here (unless it is empty). */
+    void cut() throws IOException {
+        if (aligned && filled > 0) {
+            submit();
+        }
+    }
+
+    /** The members written, in order; complete after {@link #close()} (aligned mode only). */
+    java.util.List<Member> members() {
+        return java.util.List.copyOf(written);
     }
 
     @Override
@@ -84,27 +144,33 @@ final class ParallelGzipOutputStream extends OutputStream {
             throw new IOException("gzip stream closed");
         }
         while (len > 0) {
-            int n = Math.min(len, chunkSize - filled);
+            if (aligned && filled == chunk.length && chunk.length < MAX_MEMBER) {
+                chunk = Arrays.copyOf(chunk, Math.min(MAX_MEMBER, Math.max(chunk.length * 2, filled + len)));
+            }
+            int n = Math.min(len, chunk.length - filled);
             System.arraycopy(b, off, chunk, filled, n);
             filled += n;
             off += n;
             len -= n;
-            if (filled == chunkSize) {
+            if (filled == (aligned ? MAX_MEMBER : chunkSize)) {
                 submit();
             }
         }
     }
 
-    /** Does not force a member boundary: where members end depends only on the input offsets. */
+    /**
+     * Does nothing: it forces no member boundary (where members end depends only on the input), and the
+     * stream below is written by the sink thread until {@link #close()}, which flushes it.
+     */
     @Override
-    public void flush() throws IOException {
-        out.flush();
+    public void flush() {
+        // see above
     }
 
     private void submit() throws IOException {
         byte[] data = chunk;
         int length = filled;
-        chunk = new byte[chunkSize];
+        chunk = new byte[aligned ? Math.min(data.length, 2 * chunkSize) : chunkSize];
         filled = 0;
         anyChunk = true;
         if (sink == null) {
@@ -114,12 +180,12 @@ final class ParallelGzipOutputStream extends OutputStream {
                 return t;
             });
         }
-        Future<byte[]> compressed = pool.submit(() -> member(data, length, level));
+        Future<Deflated> compressed = pool.submit(() -> deflated(data, length));
         inFlight.add(sink.submit(() -> {
-            byte[] m = compressed.get();
+            Deflated m = compressed.get();
             if (!failed) {
                 try {
-                    out.write(m);
+                    emit(m);
                 } catch (IOException | RuntimeException e) {
                     failed = true;
                     throw e;
@@ -147,8 +213,37 @@ final class ParallelGzipOutputStream extends OutputStream {
         }
     }
 
+    /** Writes a member (on the sink thread, or the caller's for a lone member) and records where it went. */
+    private void emit(Deflated m) throws IOException {
+        out.write(m.bytes());
+        if (aligned) {
+            written.add(new Member(m.length(), m.crc(), outOffset, m.bytes().length));
+        }
+        outOffset += m.bytes().length;
+    }
+
+    /** The member of {@code data[0, length)}: copied from the previous blob when it has these bytes, else deflated. */
+    private Deflated deflated(byte[] data, int length) {
+        CRC32 crc = new CRC32();
+        crc.update(data, 0, length);
+        int crcValue = (int) crc.getValue();
+        byte[] old = reuse == null ? null : reuse.find(data, length, crcValue);
+        return new Deflated(old != null ? old : member(data, length, level, crcValue), length, crcValue);
+    }
+
     /** One complete gzip member of {@code data[0, length)}. */
     static byte[] member(byte[] data, int length, int level) {
+        CRC32 crc = new CRC32();
+        crc.update(data, 0, length);
+        return member(data, length, level, (int) crc.getValue());
+    }
+
+    /** The fixed member header: whatever the content, a member starts with these bytes. */
+    static boolean startsWithHeader(byte[] member) {
+        return member.length >= HEADER.length + 8 && Arrays.equals(member, 0, HEADER.length, HEADER, 0, HEADER.length);
+    }
+
+    private static byte[] member(byte[] data, int length, int level, int crcValue) {
         Deflater d = new Deflater(compressible(data, length) ? level : Deflater.NO_COMPRESSION, true);
         try {
             ByteArrayOutputStream buf = new ByteArrayOutputStream(length / 2 + 64);
@@ -160,9 +255,7 @@ final class ParallelGzipOutputStream extends OutputStream {
                 int n = d.deflate(block, 0, block.length, Deflater.NO_FLUSH);
                 buf.write(block, 0, n);
             }
-            CRC32 crc = new CRC32();
-            crc.update(data, 0, length);
-            writeIntLe(buf, crc.getValue());
+            writeIntLe(buf, crcValue & 0xffffffffL);
             writeIntLe(buf, length & 0xffffffffL);
             return buf.toByteArray();
         } finally {
@@ -210,7 +303,7 @@ final class ParallelGzipOutputStream extends OutputStream {
         closed = true;
         try {
             if (!anyChunk) {
-                out.write(member(chunk, filled, level));
+                emit(deflated(chunk, filled));
             } else {
                 if (filled > 0) {
                     submit();

@@ -24,6 +24,7 @@ import java.util.Set;
  * root/
  *   blobs/sha256/&lt;hex&gt;        blobs, only ever created by an atomic rename of complete, verified content
  *   diffids/sha256/&lt;hex&gt;      layer blob digest -&gt; diff-id (sha256 of the uncompressed tar), one small file each
+ *   members/sha256/&lt;hex&gt;      a gzip layer blob's member index (GzipMemberIndex), to copy unchanged members from
  *   snapshots/&lt;diffid hex&gt;/    fs/ (the unpacked layer) and entries (its metadata); renamed into place when complete
  *   snapshots/&lt;hex&gt;.lock      per-layer unpack lock
  *   rootfs/&lt;diffid hex&gt;[-v]/    (0700) root/ (a layer as an overlay lower dir, exact owners/modes/devices/whiteouts) and info

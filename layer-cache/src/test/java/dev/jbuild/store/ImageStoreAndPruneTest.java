@@ -162,6 +162,7 @@ class ImageStoreAndPruneTest {
         for (Digest x : removed) {
             assertFalse(store.blobs().has(x));
             assertTrue(store.blobs().diffId(x).isEmpty());
+            assertFalse(Files.exists(store.blobs().memberIndexFile(x)), "no gzip member index outlives its blob");
         }
         assertEquals(Set.of(((Layer) gone.get(3)).diffId(), ((Layer) gone.get(4)).diffId()), r.removedSnapshots());
         assertTrue(store.snapshots().has(l1.diffId()));

@@ -236,7 +236,38 @@ public final class Builder {
             store.images().tag(ref.toString(), manifestDigest);
             tags.add(ref.toString());
         }
-        return new BuildResult(manifestDesc, manifest, config, configDigest, tags, List.copyOf(st.tree.all()), scratch);
+        return new BuildResult(manifestDesc, manifest, config, configDigest, tags, new TreeFiles(st.tree), scratch);
+    }
+
+    /**
+     * The final tree's files, read when first asked for (an export): a build that only tags never
+     * reads the entries of the layers it took from the cache.
+     */
+    private static final class TreeFiles extends java.util.AbstractList<LayerEntry> {
+        private FileTree tree;
+        private List<LayerEntry> files;
+
+        TreeFiles(FileTree tree) {
+            this.tree = tree;
+        }
+
+        private synchronized List<LayerEntry> files() {
+            if (files == null) {
+                files = List.copyOf(tree.all());
+                tree = null;
+            }
+            return files;
+        }
+
+        @Override
+        public LayerEntry get(int index) {
+            return files().get(index);
+        }
+
+        @Override
+        public int size() {
+            return files().size();
+        }
     }
 
     /** One build: the stages' states and what they need. */
@@ -870,7 +901,8 @@ public final class Builder {
             } else {
                 entryInputs(k, entries);
                 if (!fromCache(st, k)) {
-                    record(st, k, copyLayer(ins, () -> writeLayer(st, entries)));
+                    Digest previous = previousLayer(st, k);
+                    record(st, k, copyLayer(ins, () -> writeLayer(st, entries, entries, previous)));
                 }
             }
             st.config = st.config.appendHistory(new History(OciJson.formatTime(created), msg.toString(), null,
@@ -1202,16 +1234,25 @@ public final class Builder {
             return writeLayer(st, entries, entries);
         }
 
-        /** @param written the entries as the layer writer reads them (the same files, possibly digesting) */
         private Layer writeLayer(StageState st, List<LayerEntry> entries, List<LayerEntry> written)
                 throws IOException {
+            return writeLayer(st, entries, written, null);
+        }
+
+        /**
+         * @param written  the entries as the layer writer reads them (the same files, possibly digesting)
+         * @param previous an earlier layer of the same step, whose unchanged parts the writer may copy; or null
+         */
+        private Layer writeLayer(StageState st, List<LayerEntry> entries, List<LayerEntry> written, Digest previous)
+                throws IOException {
             Layer layer = LayerWriter.write(store.blobs(), written, req.compression(), req.sourceDateEpoch(),
-                    req.dockerFormat());
+                    req.dockerFormat(), previous);
             LayerIndex.write(store.root(), layer.diffId(), entries, req.sourceDateEpoch());
             st.layers.add(layer.descriptor());
             RootFs rootfs = st.config.rootfs() == null ? RootFs.layers(List.of()) : st.config.rootfs();
             st.config = st.config.withRootFs(rootfs.append(layer.diffId()));
-            st.tree.apply(LayerFiles.writtenTo(store, layer, entries, hasher::knownDigest));
+            // Applied when something reads the tree: after the last COPY of a big context, nothing does.
+            st.tree.applyLater(() -> LayerFiles.writtenTo(store, layer, entries, hasher::knownDigest));
             return layer;
         }
 
@@ -1235,11 +1276,15 @@ public final class Builder {
                     if (e.layer() != null) {
                         Layer layer = new Layer(e.layer(), e.diffId());
                         remote.prepare(layer);
-                        List<LayerEntry> entries = LayerFiles.entries(store, layer, remote::ensure);
+                        if (LayerFiles.local(store, layer)) {
+                            // Read only if a later step, an export or a COPY --from looks at the files.
+                            st.tree.applyLater(() -> LayerFiles.entries(store, layer, remote::ensure));
+                        } else {
+                            st.tree.apply(LayerFiles.entries(store, layer, remote::ensure));
+                        }
                         st.layers.add(e.layer());
                         RootFs rootfs = st.config.rootfs() == null ? RootFs.layers(List.of()) : st.config.rootfs();
                         st.config = st.config.withRootFs(rootfs.append(e.diffId()));
-                        st.tree.apply(entries);
                     }
                     st.key = key;
                     st.stepCached = true;
@@ -1263,12 +1308,39 @@ public final class Builder {
             }
         }
 
+        /**
+         * The layer of an earlier run of this step (same parent, same instruction, other inputs: the same
+         * COPY before a file changed), for the writer to copy unchanged parts from; null when there is none.
+         * Which one does not matter for the result, only for how much can be copied.
+         */
+        private Digest previousLayer(StageState st, StepKey k) throws IOException {
+            for (dev.jbuild.store.StepCache.Entry c : siblings(k)) {
+                if (c.instruction().equals(k.instruction()) && c.layer() != null && store.blobs().has(c.layer().digest())) {
+                    return c.layer().digest();
+                }
+            }
+            return null;
+        }
+
+        /** The cached steps after this step's parent, read once per parent and build. */
+        private List<dev.jbuild.store.StepCache.Entry> siblings(StepKey k) throws IOException {
+            List<dev.jbuild.store.StepCache.Entry> known = siblings.get(k.parent());
+            if (known == null) {
+                known = store.steps().children(k.parent());
+                siblings.put(k.parent(), known);
+            }
+            return known;
+        }
+
+        private final Map<Digest, List<dev.jbuild.store.StepCache.Entry>> siblings =
+                new java.util.concurrent.ConcurrentHashMap<>();
+
         /** Whether the step cache holds a step after the same parent with the same instruction (a hit is possible). */
         private boolean cacheMayHold(StageState st, StepKey k) throws IOException {
             if (st.noCache) {
                 return false;
             }
-            for (dev.jbuild.store.StepCache.Entry c : store.steps().children(k.parent())) {
+            for (dev.jbuild.store.StepCache.Entry c : siblings(k)) {
                 if (c.instruction().equals(k.instruction())) {
                     return true;
                 }
@@ -1289,23 +1361,37 @@ public final class Builder {
         private void entryInputs(StepKey k, List<LayerEntry> entries) throws IOException {
             boolean aggregate = entries.size() > 2000;
             Map<String, java.security.MessageDigest> groups = new TreeMap<>();
+            // One builder and one group digest reused from entry to entry: the entries come sorted, so a group's
+            // entries are neighbours (this loop runs 20,000 times for a big context, on every no-op build).
+            StringBuilder sb = new StringBuilder(160);
+            String lastGroup = null;
+            java.security.MessageDigest lastMd = null;
             for (LayerEntry e : entries) {
-                StringBuilder sb = new StringBuilder();
+                sb.setLength(0);
+                if (aggregate) {
+                    sb.append(e.path()).append(' ');
+                }
                 sb.append(e.type()).append(' ').append(Integer.toOctalString(e.mode())).append(' ').append(e.uid())
                         .append(':').append(e.gid()).append(' ').append(e.size());
                 if (e.linkTarget() != null) {
                     sb.append(" -> ").append(e.linkTarget());
                 }
                 if (e.type() == LayerEntry.Type.FILE && e.content() != null) {
-                    sb.append(' ').append(hasher.digest(e.content()));
+                    hasher.appendDigest(sb.append(' '), e.content());
                 }
                 if (!aggregate) {
                     k.input("file " + e.path(), Digest.sha256(sb.toString().getBytes(StandardCharsets.UTF_8)));
                 } else {
-                    String[] parts = e.path().split("/", 3);
-                    String group = parts.length > 2 ? parts[0] + "/" + parts[1] : e.path();
-                    groups.computeIfAbsent(group, g -> Digest.newSha256())
-                            .update((e.path() + " " + sb + "\n").getBytes(StandardCharsets.UTF_8));
+                    String path = e.path();
+                    int first = path.indexOf('/');
+                    int second = first < 0 ? -1 : path.indexOf('/', first + 1);
+                    int groupEnd = second < 0 ? path.length() : second;
+                    if (lastGroup == null || lastGroup.length() != groupEnd || !path.startsWith(lastGroup)) {
+                        lastGroup = path.substring(0, groupEnd);
+                        lastMd = groups.computeIfAbsent(lastGroup, g -> Digest.newSha256());
+                    }
+                    sb.append('\n');
+                    lastMd.update(sb.toString().getBytes(StandardCharsets.UTF_8));
                 }
             }
             for (Map.Entry<String, java.security.MessageDigest> g : groups.entrySet()) {

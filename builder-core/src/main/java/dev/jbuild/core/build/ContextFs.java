@@ -205,28 +205,34 @@ final class ContextFs implements SourceFs {
         } catch (IOException e) {
             throw new BuildException("\"" + rel + "\": cannot read: " + e.getMessage());
         }
-        int mode = ((Integer) a.get("mode")) & 07777;
+        int stMode = (Integer) a.get("mode");
+        int mode = stMode & 07777;
+        int kind = stMode & S_IFMT;
         Instant mtime = ((FileTime) a.get("lastModifiedTime")).toInstant();
         String path = rel;
-        if ((Boolean) a.get("isDirectory")) {
+        if (kind == S_IFDIR) {
             return raw(path, LayerEntry.Type.DIRECTORY, mode, mtime, 0, null, null);
         }
-        if ((Boolean) a.get("isSymbolicLink")) {
+        if (kind == S_IFLNK) {
             try {
                 return raw(path, LayerEntry.Type.SYMLINK, 0777, mtime, 0, Files.readSymbolicLink(p).toString(), null);
             } catch (IOException e) {
                 throw new BuildException("\"" + rel + "\": cannot read symlink: " + e.getMessage());
             }
         }
-        if ((Boolean) a.get("isRegularFile")) {
+        if (kind == S_IFREG) {
             long size = (Long) a.get("size");
             return raw(path, LayerEntry.Type.FILE, mode, mtime, size, null, new PathContent(p, ContentHasher.Stamp.of(a)));
         }
         return null; // sockets, fifos and devices in a context are not copied, as with docker
     }
 
-    private static final String ENTRY_ATTRIBUTES =
-            "unix:mode,size,lastModifiedTime,ctime,ino,isDirectory,isSymbolicLink,isRegularFile";
+    /** The kind of file comes from st_mode's type bits: every attribute asked for costs, 20,000 times per build. */
+    private static final String ENTRY_ATTRIBUTES = "unix:mode,size,lastModifiedTime,ctime,ino";
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFDIR = 0040000;
+    private static final int S_IFREG = 0100000;
+    private static final int S_IFLNK = 0120000;
 
     private static LayerEntry raw(String path, LayerEntry.Type type, int mode, Instant mtime, long size, String link,
             LayerEntry.ContentSource content) {

@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.CompressorException;
@@ -40,7 +39,8 @@ final class CopyExecutor {
 
     private final FileTree tree;
     private final Path scratch;
-    private final Map<String, LayerEntry> out = new TreeMap<>();
+    /** The entries made so far by path; sorted once at the end (the context walk is nearly in order already). */
+    private final Map<String, LayerEntry> out = new java.util.LinkedHashMap<>();
 
     /** @param scratch a directory for files unpacked from archives, alive until the layer is written */
     CopyExecutor(FileTree tree, Path scratch) {
@@ -228,19 +228,26 @@ final class CopyExecutor {
 
     /** The new entries and, as a layer diff carries them, every parent directory with its current metadata. */
     private List<LayerEntry> layerEntries() {
-        Map<String, LayerEntry> all = new TreeMap<>(out);
+        Map<String, LayerEntry> parents = new java.util.HashMap<>();
         for (String path : out.keySet()) {
             for (String p = FileTree.parent(path); !p.isEmpty(); p = FileTree.parent(p)) {
-                if (!all.containsKey(p)) {
-                    LayerEntry existing = tree.get(p);
-                    if (existing != null) {
-                        all.put(p, existing);
-                    }
+                if (out.containsKey(p) || parents.containsKey(p)) {
+                    break; // its own parents are seen to when it is visited
+                }
+                LayerEntry existing = tree.get(p);
+                if (existing != null) {
+                    parents.put(p, existing);
                 }
             }
         }
-        return new ArrayList<>(all.values());
+        List<LayerEntry> all = new ArrayList<>(out.size() + parents.size());
+        all.addAll(out.values());
+        all.addAll(parents.values());
+        all.sort(PATH_ORDER);
+        return all;
     }
+
+    private static final java.util.Comparator<LayerEntry> PATH_ORDER = (a, b) -> a.path().compareTo(b.path());
 
     private static boolean isArchive(SourceFs.Stat st) throws BuildException {
         try (InputStream in = tarStream(st)) {

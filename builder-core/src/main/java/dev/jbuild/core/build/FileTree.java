@@ -9,40 +9,85 @@ import dev.jbuild.store.LayerEntry;
 
 /**
  * The merged root filesystem of a stage: its layers applied in order (whiteouts honoured), each
- * path mapped to its node. Paths have no leading slash; the root is "". Not thread-safe.
+ * path mapped to its node. Paths have no leading slash; the root is "". Not thread-safe for writes; a
+ * finished stage's tree may be read by several stages at once.
  */
 final class FileTree {
-    private final TreeMap<String, LayerEntry> nodes = new TreeMap<>();
+    /** A layer's entries, read only when something looks at the tree. */
+    @FunctionalInterface
+    interface PendingLayer {
+        List<LayerEntry> entries() throws java.io.IOException;
+    }
 
-    FileTree copy() {
+    private final TreeMap<String, LayerEntry> nodes = new TreeMap<>();
+    /**
+     * Layers applied but not yet read, in order: a cache hit's 20,000-entry layer costs nothing when
+     * no later step, export or COPY --from looks at the files (a no-op rebuild of a big COPY).
+     */
+    private final List<PendingLayer> pending = new ArrayList<>();
+
+    synchronized FileTree copy() {
         FileTree t = new FileTree();
         t.nodes.putAll(nodes);
+        t.pending.addAll(pending);
         return t;
     }
 
+    /** Applies a layer when the tree is next read; a failure to read it is then an UncheckedIOException. */
+    void applyLater(PendingLayer layer) {
+        pending.add(layer);
+    }
+
+    /**
+     * The nodes, pending layers applied first. Synchronized: stages that COPY --from one finished
+     * stage at once may both be the first to read its tree.
+     */
+    private synchronized TreeMap<String, LayerEntry> nodes() {
+        while (!pending.isEmpty()) {
+            List<LayerEntry> entries;
+            try {
+                entries = pending.get(0).entries();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e); // left pending: the tree stays as it was
+            }
+            pending.remove(0);
+            applyNow(entries);
+        }
+        return nodes;
+    }
+
     LayerEntry get(String path) {
-        return nodes.get(path);
+        return nodes().get(path);
     }
 
     Collection<LayerEntry> all() {
-        return nodes.values();
+        return nodes().values();
     }
 
     boolean isEmpty() {
-        return nodes.isEmpty();
+        return nodes().isEmpty();
     }
 
     boolean isDirectory(String path) {
         if (path.isEmpty()) {
             return true;
         }
-        LayerEntry e = nodes.get(path);
+        LayerEntry e = nodes().get(path);
         return e != null && e.type() == LayerEntry.Type.DIRECTORY;
     }
 
     /** Applies one layer's entries, with OCI whiteouts ({@code .wh.NAME}, {@code .wh..wh..opq}). */
     void apply(List<LayerEntry> layer) {
+        nodes();
+        applyNow(layer);
+    }
+
+    private void applyNow(List<LayerEntry> layer) {
         for (LayerEntry n : layer) {
+            if (!n.path().contains(".wh.")) {
+                putNow(n); // not a whiteout: skips cutting the name out of every path
+                continue;
+            }
             String name = baseName(n.path());
             String parent = parent(n.path());
             if (name.equals(".wh..wh..opq")) {
@@ -55,12 +100,17 @@ final class FileTree {
                 removeChildren(target);
                 continue;
             }
-            put(n);
+            putNow(n);
         }
     }
 
     /** Puts a node, replacing what was there; a non-directory replacing a directory drops its children. */
     void put(LayerEntry n) {
+        nodes();
+        putNow(n);
+    }
+
+    private void putNow(LayerEntry n) {
         LayerEntry old = nodes.put(n.path(), n);
         if (old != null && old.type() == LayerEntry.Type.DIRECTORY && n.type() != LayerEntry.Type.DIRECTORY) {
             removeChildren(n.path());
@@ -79,6 +129,7 @@ final class FileTree {
     /** Direct and indirect children of a directory, in path order. */
     List<LayerEntry> descendants(String dir) {
         String prefix = dir.isEmpty() ? "" : dir + "/";
+        TreeMap<String, LayerEntry> nodes = nodes();
         Map<String, LayerEntry> sub = prefix.isEmpty() ? nodes : nodes.subMap(prefix, true, prefix + Character.MAX_VALUE, true);
         List<LayerEntry> out = new ArrayList<>();
         for (LayerEntry n : sub.values()) {
@@ -109,7 +160,7 @@ final class FileTree {
                 continue;
             }
             String candidate = String.join("/", done) + (done.isEmpty() ? "" : "/") + part;
-            LayerEntry n = nodes.get(candidate);
+            LayerEntry n = nodes().get(candidate);
             boolean last = todo.isEmpty();
             if (n != null && n.type() == LayerEntry.Type.SYMLINK && (!last || followLast)) {
                 if (++links > 255) {

@@ -47,6 +47,11 @@ final class LayerFiles {
         return out;
     }
 
+    /** Whether the layer's entries can be read from this store alone (its snapshot or its index), without a fetch. */
+    static boolean local(Store store, Layer layer) {
+        return store.snapshots().has(layer.diffId()) || Files.isRegularFile(LayerIndex.path(store.root(), layer.diffId()));
+    }
+
     static List<LayerEntry> entries(Store store, Layer layer) throws IOException {
         return entries(store, layer, Fetch.NONE);
     }

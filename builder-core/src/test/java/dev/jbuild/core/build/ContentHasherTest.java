@@ -16,6 +16,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,5 +64,33 @@ class ContentHasherTest {
         assertFalse(hasher.allKnown(List.of(e)));
         Files.delete(dir.resolve("ctx/b.txt"));
         assertThrows(NoSuchFileException.class, () -> hasher.digest(e.content()));
+    }
+
+    @Test
+    void theStatCacheReadsBackExactlyAndAnythingElseIsDropped() throws Exception {
+        Map<String, ContentHasher.Known> m = new java.util.HashMap<>();
+        m.put("/ctx/a.txt", new ContentHasher.Known(new ContentHasher.Stamp(3, 11, 12, 13),
+                Digest.sha256("abc".getBytes(StandardCharsets.UTF_8))));
+        m.put("/ctx/\u00e9t\u00e9.txt", new ContentHasher.Known(new ContentHasher.Stamp(0, -1, Long.MAX_VALUE, 1),
+                Digest.sha256(new byte[0])));
+        byte[] b = ContentHasher.encode(m);
+        Map<String, ContentHasher.Known> back = ContentHasher.decode(b);
+        assertEquals(m.keySet(), back.keySet());
+        for (String k : m.keySet()) {
+            assertEquals(m.get(k).stat(), back.get(k).stat());
+            assertEquals(m.get(k).digest(), back.get(k).digest());
+        }
+        for (int i = 0; i < b.length; i += 7) {
+            byte[] damaged = b.clone();
+            damaged[i] ^= 0x20;
+            assertThrows(RuntimeException.class, () -> ContentHasher.decode(damaged), "byte " + i);
+        }
+        assertThrows(RuntimeException.class, () -> ContentHasher.decode(java.util.Arrays.copyOf(b, b.length - 1)));
+
+        // The text form of earlier versions is no stat cache of this one: every file is read once more.
+        Path old = dir.resolve("old.tsv");
+        Files.writeString(old, "3\t11\t12\t13\t" + Digest.sha256(new byte[0]) + "\t/ctx/a.txt\n");
+        LayerEntry e = contextFile("c.txt", "abc");
+        assertFalse(new ContentHasher(old).allKnown(List.of(e)));
     }
 }

@@ -1,0 +1,167 @@
+package dev.jbuild.core.build;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jbuild.oci.Digest;
+import dev.jbuild.oci.Platform;
+import dev.jbuild.store.Compression;
+import dev.jbuild.store.LayerEntry;
+import dev.jbuild.store.Store;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The cache on a big context (20,000 small files and a big one, as the W3 benchmark): a no-op
+ * rebuild hits, every kind of change misses (a content change whose mtime was put back too), the
+ * layer an incremental build writes from the previous one is the layer a cold build writes, and a
+ * damaged stat cache costs only re-reading.
+ */
+class BigContextCacheTest {
+    static final Instant EPOCH = Instant.ofEpochSecond(1_700_000_000L);
+    static final int FILES = 20_000;
+
+    @TempDir
+    Path tmp;
+    Path ctx;
+    List<String> progress;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        ctx = Files.createDirectories(tmp.resolve("ctx"));
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM scratch\nCOPY . /app\n");
+        FileTime old = FileTime.from(Instant.now().minusSeconds(3600));
+        for (int i = 0; i < FILES; i++) {
+            Path d = ctx.resolve(String.format("data/small/d%03d", i / 100));
+            if (i % 100 == 0) {
+                Files.createDirectories(d);
+            }
+            Path f = d.resolve(String.format("f%05d.txt", i));
+            Files.writeString(f, "line of file " + i + "\n".repeat(1 + i % 7));
+            Files.setLastModifiedTime(f, old); // older than the stat cache's two-second caution window
+        }
+        byte[] big = new byte[5 << 19]; // 2.5 MiB: cut into several gzip members inside the file
+        new Random(3).nextBytes(big);
+        Path b = Files.createDirectories(ctx.resolve("data/big")).resolve("blob.bin");
+        Files.write(b, big);
+        Files.setLastModifiedTime(b, old);
+    }
+
+    BuildResult build(Store store) throws Exception {
+        progress = new ArrayList<>();
+        return new Builder(store).build(new BuildRequest(ctx, null, List.of("big:test"), Map.of(), null,
+                Platform.parse("linux/amd64"), Compression.GZIP, false, EPOCH, progress::add, Map.of(),
+                RunOptions.DEFAULT, null, false, new CacheOptions(false, Set.of(), true)));
+    }
+
+    long cached() {
+        return progress.stream().filter(l -> l.trim().equals("CACHED")).count();
+    }
+
+    List<String> misses() {
+        return progress.stream().filter(l -> l.trim().startsWith("miss: ")).map(l -> l.trim().substring(6)).toList();
+    }
+
+    /** The manifest digest a build from an empty store gives for the context as it is now. */
+    Digest cold() throws Exception {
+        Path root = Files.createTempDirectory(tmp, "cold");
+        return build(Store.open(root)).manifestDescriptor().digest();
+    }
+
+    static byte[] content(BuildResult r, String path) throws IOException {
+        for (LayerEntry e : r.rootfs()) {
+            if (e.path().equals(path)) {
+                try (InputStream in = e.content().open()) {
+                    return in.readAllBytes();
+                }
+            }
+        }
+        throw new AssertionError(path + " not in the image");
+    }
+
+    @Test
+    void everyChangeMissesAndTheIncrementalLayerIsTheColdOne() throws Exception {
+        Store store = Store.open(tmp.resolve("root"));
+        Digest first = build(store).manifestDescriptor().digest();
+
+        BuildResult noop = build(store);
+        assertEquals(1, cached(), progress.toString());
+        assertEquals(first, noop.manifestDescriptor().digest());
+        assertTrue(noop.rootfs().size() > FILES, "the files of a cached layer are there when asked for");
+        assertArrayEquals("line of file 7\n".getBytes(StandardCharsets.UTF_8), content(noop,
+                "app/data/small/d000/f00007.txt"));
+
+        // The same size and mtime, other bytes: only the ctime (and the bytes) tell.
+        Path f = ctx.resolve("data/small/d100/f10000.txt");
+        FileTime mtime = Files.getLastModifiedTime(f);
+        byte[] before = Files.readAllBytes(f);
+        byte[] after = before.clone();
+        after[0] = (byte) 'L';
+        Files.write(f, after);
+        Files.setLastModifiedTime(f, mtime);
+        BuildResult changed = build(store);
+        assertEquals(0, cached(), progress.toString());
+        assertEquals("files app/data changed", misses().get(0));
+        assertArrayEquals(after, content(changed, "app/data/small/d100/f10000.txt"));
+        Digest incremental = changed.manifestDescriptor().digest();
+        assertNotEquals(first, incremental);
+        assertEquals(cold(), incremental, "written from the previous layer, the same image as from scratch");
+
+        Files.setPosixFilePermissions(ctx.resolve("data/small/d150/f15000.txt"),
+                PosixFilePermissions.fromString("rwx------"));
+        build(store);
+        assertEquals(0, cached(), "a mode change misses: " + progress);
+
+        Path added = ctx.resolve("data/small/d199/new.txt");
+        Files.writeString(added, "new\n");
+        Files.setLastModifiedTime(added, mtime);
+        build(store);
+        assertEquals(0, cached(), "an added file misses: " + progress);
+
+        Files.delete(ctx.resolve("data/small/d050/f05000.txt"));
+        Digest removed = build(store).manifestDescriptor().digest();
+        assertEquals(0, cached(), "a removed file misses: " + progress);
+        assertEquals(cold(), removed);
+
+        assertEquals(removed, build(store).manifestDescriptor().digest());
+        assertEquals(1, cached(), "and then it hits again: " + progress);
+
+        aDamagedStatCacheCostsOnlyReadingTheFilesAgain(store, removed);
+    }
+
+    /** (One context for both: making 20,000 files is most of what these cost.) */
+    void aDamagedStatCacheCostsOnlyReadingTheFilesAgain(Store store, Digest first) throws Exception {
+        List<Path> caches;
+        try (Stream<Path> s = Files.list(store.root().resolve("statcache"))) {
+            caches = s.toList();
+        }
+        assertEquals(1, caches.size());
+        byte[] b = Files.readAllBytes(caches.get(0));
+        assertTrue(b.length > FILES * 64, "a stamp and digest per file");
+        b[b.length / 2] ^= 0x01; // inside some file's stamp or digest
+        Files.write(caches.get(0), b);
+        assertEquals(first, build(store).manifestDescriptor().digest());
+        assertEquals(1, cached(), progress.toString());
+
+        Files.write(caches.get(0), java.util.Arrays.copyOf(b, b.length / 3)); // torn
+        assertEquals(first, build(store).manifestDescriptor().digest());
+        assertEquals(1, cached(), progress.toString());
+    }
+}
