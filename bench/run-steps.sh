@@ -6,6 +6,7 @@
 #
 # Usage: bench/run-steps.sh [STEPS] [REPS]      (as root: runc and crun need it, as does buildah here)
 #        JBUILD_JAR=path/to/jbuild.jar bench/run-steps.sh ...   (time that jar instead of this checkout's)
+#        RUNTIMES="native" BUILDAH=0 bench/run-steps.sh ...      (only those jbuild runtimes; no buildah)
 #
 # ms/step is (T(STEPS) - T(1)) / (STEPS - 1): the cost each extra step adds, without the JVM's start,
 # the Dockerfile parse and the image commit that every build pays once. total/STEPS is printed too.
@@ -53,17 +54,29 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 
-# jbuild_build RUNTIME CTX: the wall time (ms) of one cold build into a fresh store
+# column N: the Nth field of each "wall cpu" line
+column() { awk -v c="$1" '{ print $c }'; }
+
+# jbuild_build RUNTIME CTX: "WALL CPU" in ms of one cold build into a fresh store; CPU is the user +
+# system time of jbuild and every process it waited for (the helper, the step's commands), from
+# /usr/bin/time when installed (else "-")
 jbuild_build() {
     local runtime="$1" ctx="$2" store
     store="$(mktemp -d "$work/store.XXXXXX")"
     java "${java_opts[@]}" -jar "$jar" load --root "$store" -i "$work/busybox" >/dev/null
-    local t0 t1
+    local t0 t1 cpu=-
     t0=$(now_ms)
-    java "${java_opts[@]}" -jar "$jar" --root "$store" --runtime="$runtime" -q -t bench "$ctx" >/dev/null
-    t1=$(now_ms)
+    if [ -x /usr/bin/time ]; then
+        /usr/bin/time -f '%U %S' -o "$work/cpu" \
+            java "${java_opts[@]}" -jar "$jar" --root "$store" --runtime="$runtime" -q -t bench "$ctx" >/dev/null
+        t1=$(now_ms)
+        cpu=$(tail -n1 "$work/cpu" | awk '{ printf "%d", ($1 + $2) * 1000 }')
+    else
+        java "${java_opts[@]}" -jar "$jar" --root "$store" --runtime="$runtime" -q -t bench "$ctx" >/dev/null
+        t1=$(now_ms)
+    fi
     rm -rf "$store"
-    echo $((t1 - t0))
+    echo "$((t1 - t0)) $cpu"
 }
 
 has_runtime() {
@@ -73,30 +86,38 @@ has_runtime() {
 
 echo "RUN step fixed cost: $steps x 'RUN true' FROM busybox, a cold store per build, median of $reps"
 echo "($(nproc) cores, $(uname -r), $(java -version 2>&1 | head -n1))"
-printf '%-22s %12s %12s %14s %16s\n' "builder" "T($steps) ms" "T(1) ms" "ms/step" "total/$steps ms"
+printf '%-22s %12s %12s %14s %16s %14s\n' "builder" "T($steps) ms" "T(1) ms" "ms/step" "total/$steps ms" "CPU ms/step"
 
 names=()
 per_step=()
+# report NAME T(STEPS) T(1) [CPU(STEPS) CPU(1)]: CPU ms/step is the median CPU times' difference per step
 report() {
-    local name="$1" tn="$2" t1="$3"
-    awk -v n="$name" -v s="$steps" -v tn="$tn" -v t1="$t1" \
-        'BEGIN { printf "%-22s %12d %12d %14.1f %16.1f\n", n, tn, t1, (tn - t1) / (s - 1), tn / s }'
+    local name="$1" tn="$2" t1="$3" cn="${4:--}" c1="${5:--}"
+    awk -v n="$name" -v s="$steps" -v tn="$tn" -v t1="$t1" -v cn="$cn" -v c1="$c1" \
+        'BEGIN { cpu = (cn == "-" || c1 == "-") ? "-" : sprintf("%.1f", (cn - c1) / (s - 1))
+                 printf "%-22s %12d %12d %14.1f %16.1f %14s\n", n, tn, t1, (tn - t1) / (s - 1), tn / s, cpu }'
     names+=("$name")
     per_step+=("$(awk -v s="$steps" -v tn="$tn" -v t1="$t1" 'BEGIN { printf "%.3f", (tn - t1) / (s - 1) }')")
 }
 
-for runtime in native runc crun; do
+for runtime in ${RUNTIMES:-native runc crun}; do
     if ! has_runtime "$runtime"; then
         echo "jbuild --runtime=$runtime: not installed (apt-get install $runtime), skipped"
         continue
     fi
     jbuild_build "$runtime" "$work/ctx1" >/dev/null # warm the page cache and extract the helper once
-    tn=$(for _ in $(seq 1 "$reps"); do jbuild_build "$runtime" "$work/ctxN"; done | median)
-    t1=$(for _ in $(seq 1 "$reps"); do jbuild_build "$runtime" "$work/ctx1"; done | median)
-    report "jbuild --runtime=$runtime" "$tn" "$t1"
+    rn=$(for _ in $(seq 1 "$reps"); do jbuild_build "$runtime" "$work/ctxN"; done)
+    r1=$(for _ in $(seq 1 "$reps"); do jbuild_build "$runtime" "$work/ctx1"; done)
+    cn=-; c1=-
+    if [ -x /usr/bin/time ]; then
+        cn=$(column 2 <<<"$rn" | median); c1=$(column 2 <<<"$r1" | median)
+    fi
+    report "jbuild --runtime=$runtime" "$(column 1 <<<"$rn" | median)" "$(column 1 <<<"$r1" | median)" "$cn" "$c1"
 done
 
-if command -v buildah >/dev/null 2>&1; then
+if [ "${BUILDAH:-1}" = 0 ]; then
+    echo "buildah: not timed (BUILDAH=0)"
+elif command -v buildah >/dev/null 2>&1; then
     # buildah's default runtime here is crun, which refuses this machine's hybrid cgroup layout: runc when installed
     buildah_runtime=()
     for r in "$(command -v runc 2>/dev/null || true)" /usr/sbin/runc /usr/local/sbin/runc; do

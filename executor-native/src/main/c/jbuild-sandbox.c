@@ -14,8 +14,8 @@
  *   jbuild-sandbox version
  *
  * SPEC is a file of NUL-terminated "key=value" records (see Spec in NativeExecutor.java):
- *   parent-pid report rootfs empty lower* upper work arg* env* cwd uid gid group* hostname network(host|none)
- *   resolv-conf hosts insecure (0|1); mounts as a run of mount-type(bind|tmpfs) mount-source mount-target
+ *   parent-pid report rootfs empty lower* upper work stubs arg* env* cwd uid gid group* hostname
+ *   network(host|none) resolv-conf hosts insecure (0|1); mounts as a run of mount-type(bind|tmpfs) mount-source mount-target
  *   mount-ro mount-size mount-mode; oci mode: runtime-arg* cleanup-arg* pid-file hide-cgroup2 (0|1).
  * The REPORT file receives NUL-terminated records "created=/path" (paths created as mount points or for
  * set-up, absolute in the rootfs, parents first) and, on failure, one "error=message".
@@ -158,7 +158,7 @@ struct mountspec {
 
 struct spec {
     long parent_pid;
-    const char *report, *rootfs, *empty, *upper, *work, *cwd, *hostname, *resolv, *hosts, *pidfile;
+    const char *report, *rootfs, *empty, *upper, *work, *stubs, *cwd, *hostname, *resolv, *hosts, *pidfile;
     const char **lower, **args, **env, **rt_args, **cleanup_args;
     int nlower, nargs, nenv, nrt, ncleanup;
     uid_t uid;
@@ -224,6 +224,7 @@ static void load_spec(const char *path) {
         else if (!strcmp(k, "lower")) S.lower[S.nlower++] = v;
         else if (!strcmp(k, "upper")) S.upper = v;
         else if (!strcmp(k, "work")) S.work = v;
+        else if (!strcmp(k, "stubs")) S.stubs = v;
         else if (!strcmp(k, "arg")) S.args[S.nargs++] = v;
         else if (!strcmp(k, "env")) S.env[S.nenv++] = v;
         else if (!strcmp(k, "cwd")) S.cwd = v;
@@ -450,12 +451,16 @@ __attribute__((noreturn)) static void die_fs(int fs, const char *what) {
     die("%s", what);
 }
 
-static void mount_overlay_legacy(const char *target, int userns) {
-    size_t cap = 80 + strlen(S.upper) + strlen(S.work) + (S.empty ? strlen(S.empty) : 0);
+static void mount_overlay_legacy(const char *target, int userns, const char *top) {
+    size_t cap = 80 + strlen(S.upper) + strlen(S.work) + (S.empty ? strlen(S.empty) : 0) + (top ? strlen(top) + 1 : 0);
     for (int i = 0; i < S.nlower; i++) cap += strlen(S.lower[i]) + 1;
     char *opts = malloc(cap);
     if (!opts) die("malloc");
     strcpy(opts, "lowerdir=");
+    if (top) {
+        strcat(opts, top);
+        strcat(opts, ":");
+    }
     if (S.nlower == 0) strcat(opts, S.empty);
     for (int i = 0; i < S.nlower; i++) {
         if (i) strcat(opts, ":");
@@ -471,10 +476,10 @@ static void mount_overlay_legacy(const char *target, int userns) {
     free(opts);
 }
 
-/* overlayfs of the lower dirs (top first) + upper + work on TARGET, through the new mount API so that the
-   number of layers is not limited by the size of a mount option page (lowerdir+ needs Linux 6.8; older
-   kernels get the classic option string). */
-static void mount_overlay(const char *target, int userns) {
+/* overlayfs of the lower dirs (top first; TOP, when not NULL, above them) + upper + work on TARGET, through
+   the new mount API so that the number of layers is not limited by the size of a mount option page (lowerdir+
+   needs Linux 6.8; older kernels get the classic option string). */
+static void mount_overlay(const char *target, int userns, const char *top) {
     /* a work dir used by an earlier (volatile) mount carries work/incompat/volatile, which overlayfs refuses;
        the earlier step finished (its upper dir is as it left it unless the machine crashed): allow the reuse */
     char marker[4200];
@@ -488,14 +493,14 @@ static void mount_overlay(const char *target, int userns) {
     int fs = sys_fsopen("overlay", FSOPEN_CLOEXEC);
     if (fs < 0) die("fsopen overlay (is overlayfs available?)");
     int n = S.nlower ? S.nlower : 1;
-    for (int i = 0; i < n; i++) {
-        const char *dir = S.nlower ? S.lower[i] : S.empty;
+    for (int i = top ? -1 : 0; i < n; i++) {
+        const char *dir = i < 0 ? top : S.nlower ? S.lower[i] : S.empty;
         if (sys_fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", dir, 0) < 0) {
-            if (i == 0 && errno == EINVAL) {
+            if (i == (top ? -1 : 0) && errno == EINVAL) {
                 char log[512];
                 while (read(fs, log, sizeof log) > 0) {}
                 close(fs);
-                mount_overlay_legacy(target, userns);
+                mount_overlay_legacy(target, userns, top);
                 return;
             }
             char what[4200];
@@ -517,6 +522,111 @@ static void mount_overlay(const char *target, int userns) {
     if (sys_move_mount(mnt, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0) die("mount overlay on %s", target);
     close(mnt);
     close(fs);
+}
+
+/* ---------------------------------------------------------------- mount points the image lacks */
+
+/* The mount points of a run (/proc, /sys, /dev, /etc/hostname, /etc/resolv.conf, /etc/hosts) that the image
+   lacks are made in a tmpfs on S.stubs (private to the container's mount namespace) that becomes the overlay's
+   top lower layer, rather than through the overlay into the upper directory: a file made there costs an inode
+   of the store's file system (slow to allocate on some: ext4 without a journal skips every recently deleted
+   inode; with overlay's copy-up of /etc they were a third of a RUN true step), and the upper directory then
+   holds only what the command changed. A stub is made only where the name is absent and its parent is the
+   root or a plain directory: /etc as a directory without extended attributes, whose owner, mode and times the
+   stub copies (a merged directory shows the top layer's, and copy-up takes them from it), or no /etc at all
+   (a new 0755 one, as ensure_in_root would make). Anything else is left to ensure_in_root. The image's tree is
+   read from a read-only overlay of the lower dirs alone, which is never attached. Returns S.stubs, or NULL
+   when there is nothing to stub or the kernel cannot (no lowerdir+: Linux < 6.8). */
+struct stub {
+    const char *name; /* under "/" or, with a '/', under "/etc" */
+    int dir, wanted, needed;
+};
+
+/* /etc in the image: 0 absent, 1 a plain directory (its attributes in ST), -1 anything else */
+static int probe_etc(int img, struct stat *st) {
+    if (fstatat(img, "etc", st, AT_SYMLINK_NOFOLLOW) < 0) return errno == ENOENT ? 0 : -1;
+    if (!S_ISDIR(st->st_mode)) return -1;
+    int fd = openat(img, "etc", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t x = flistxattr(fd, NULL, 0);
+    close(fd);
+    return x == 0 || (x < 0 && errno == ENOTSUP) ? 1 : -1;
+}
+
+static int image_tree(int userns) {
+    int fs = sys_fsopen("overlay", FSOPEN_CLOEXEC);
+    if (fs < 0) return -1;
+    /* without an upper dir overlay wants two layers at least: the empty dir below the image's */
+    int ok = 1;
+    for (int i = 0; ok && i < S.nlower; i++) ok = sys_fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", S.lower[i], 0) == 0;
+    if (ok && S.empty) ok = sys_fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", S.empty, 0) == 0;
+    if (ok && userns) ok = sys_fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) == 0;
+    if (ok) ok = sys_fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0;
+    int mnt = ok ? sys_fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY) : -1;
+    close(fs);
+    return mnt;
+}
+
+static const char *make_stubs(int userns) {
+    if (!S.stubs || !S.empty) return NULL;
+    struct stub want[] = {{"proc", 1, 1, 0},
+                          {"sys", 1, 1, 0},
+                          {"dev", 1, 1, 0},
+                          {"etc/hostname", 0, S.hostname && *S.hostname, 0},
+                          {"etc/resolv.conf", 0, S.resolv != NULL, 0},
+                          {"etc/hosts", 0, S.hosts != NULL, 0}};
+    size_t nwant = sizeof want / sizeof want[0];
+    int img = image_tree(userns);
+    if (img < 0) return NULL;
+    struct stat etc;
+    int etc_state = probe_etc(img, &etc), any = 0, in_etc = 0;
+    for (size_t i = 0; i < nwant; i++) {
+        struct stub *w = &want[i];
+        if (!w->wanted) continue;
+        int under_etc = strchr(w->name, '/') != NULL;
+        if (under_etc && etc_state < 0) continue;
+        struct stat st;
+        if (fstatat(img, w->name, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT) continue;
+        w->needed = 1;
+        any = 1;
+        in_etc |= under_etc;
+    }
+    close(img);
+    if (!any) return NULL;
+    if (mount("tmpfs", S.stubs, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") < 0) return NULL;
+    int d = open(S.stubs, O_RDONLY | O_DIRECTORY | O_CLOEXEC), etcfd = -1, ok = d >= 0;
+    if (ok && in_etc) {
+        if (etc_state == 0) {
+            ok = mkdirat(d, "etc", 0755) == 0;
+        } else {
+            ok = mkdirat(d, "etc", 0700) == 0 && fchownat(d, "etc", etc.st_uid, etc.st_gid, AT_SYMLINK_NOFOLLOW) == 0 &&
+                 fchmodat(d, "etc", etc.st_mode & 07777, 0) == 0;
+        }
+        if (ok) ok = (etcfd = openat(d, "etc", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0;
+    }
+    for (size_t i = 0; ok && i < nwant; i++) {
+        struct stub *w = &want[i];
+        if (!w->needed) continue;
+        if (w->dir) {
+            ok = mkdirat(d, w->name, 0755) == 0;
+        } else {
+            int fd = openat(etcfd, strchr(w->name, '/') + 1, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+            ok = fd >= 0;
+            if (ok) close(fd);
+        }
+    }
+    if (ok && in_etc && etc_state == 1) {
+        struct timespec t[2] = {etc.st_atim, etc.st_mtim};
+        ok = utimensat(d, "etc", t, AT_SYMLINK_NOFOLLOW) == 0;
+    }
+    if (etcfd >= 0) close(etcfd);
+    if (d >= 0) close(d);
+    if (!ok) {
+        /* e.g. an owner this user namespace does not map: the mount points are made the usual way */
+        umount2(S.stubs, MNT_DETACH);
+        return NULL;
+    }
+    return S.stubs;
 }
 
 /* ---------------------------------------------------------------- capabilities */
@@ -736,7 +846,7 @@ static int init_main(int go_fd, int userns) {
     close(go_fd);
 
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) die("make mounts private");
-    mount_overlay(S.rootfs, userns);
+    mount_overlay(S.rootfs, userns, make_stubs(userns));
 
     /* What comes from the host, cloned as detached mounts before the host's tree goes away. */
     int devfd[NDEV];
@@ -1114,7 +1224,7 @@ static int oci_main(const char *spec_path) {
     if (unshare(CLONE_NEWNS) < 0) die("unshare the mount namespace");
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) die("make mounts private");
     if (S.hide_cgroup2) hide_cgroup2();
-    mount_overlay(S.rootfs, 0);
+    mount_overlay(S.rootfs, 0, NULL);
 
     /* The mount points the runtime would otherwise create in the rootfs, so that they are known (and
        reported); those under another mount's destination are created by the runtime inside that mount. */

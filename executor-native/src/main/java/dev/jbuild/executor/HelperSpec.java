@@ -36,7 +36,7 @@ final class HelperSpec {
         s.add("parent-pid", ProcessHandle.current().pid());
         s.add("report", dir.report());
         s.add("rootfs", dir.rootfs());
-        if (spec.lowerDirs().isEmpty()) s.add("empty", dir.emptyDir());
+        s.add("empty", dir.emptyDir()); // the bottom layer of a scratch build, and of the helper's image probe
         for (Path p : spec.lowerDirs()) s.add("lower", p);
         s.add("upper", spec.upperDir());
         s.add("work", spec.workDir());

@@ -36,7 +36,8 @@ final class NativeExecutor implements Executor {
         Path helper = SandboxHelper.ensure(stateDir);
         HelperSpec.checkDirs(spec);
         try (RunDir dir = RunDir.create(stateDir, false)) {
-            HelperSpec.common(spec, dir).write(dir.spec());
+            // stubs: where the helper mounts the tmpfs layer of the mount points the image lacks
+            HelperSpec.common(spec, dir).add("stubs", dir.stubsDir()).write(dir.spec());
             ProcessBuilder pb = new ProcessBuilder(helper.toString(), "run", dir.spec().toString())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             ProcessRunner.Outcome o = ProcessRunner.run(pb, output, spec.timeout());

@@ -17,8 +17,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * One run's scratch files, in a per-JVM scratch directory on a tmpfs when there is one ($XDG_RUNTIME_DIR, else
  * /dev/shm; else {@code <stateDir>/exec}): {@code <id>.spec} and {@code <id>.report} for the helper and, for OCI
  * runtimes, a directory {@code <id>/} with the bundle, pid file, log and hostname file. The rootfs mount point
- * ({@code root/}) and the empty lower dir of scratch builds ({@code empty/}) are shared by all runs: every run
- * mounts its overlay in a private mount namespace, so on the host the mount point stays an empty directory.
+ * ({@code root/}), the empty lower dir of scratch builds ({@code empty/}) and the mount point of the helper's
+ * tmpfs of mount-point stubs ({@code stubs/}) are shared by all runs: every run mounts in a private mount
+ * namespace, so on the host they stay empty directories.
  * Creating and deleting a run's files on a tmpfs costs a fraction of a millisecond, where a journalled disk
  * may take several.
  *
@@ -56,6 +57,7 @@ final class RunDir implements AutoCloseable {
     Path report() { return base.resolve(id + ".report"); }
     Path rootfs() { return base.resolve("root"); }
     Path emptyDir() { return base.resolve("empty"); }
+    Path stubsDir() { return base.resolve("stubs"); }
 
     /** A file in the run's own directory. */
     Path path(String name) {
@@ -95,6 +97,7 @@ final class RunDir implements AutoCloseable {
             Files.createDirectory(base, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Files.createDirectory(base.resolve("root"));
             Files.createDirectory(base.resolve("empty"));
+            Files.createDirectory(base.resolve("stubs"));
             if (SCRATCH.isEmpty()) Runtime.getRuntime().addShutdownHook(new Thread(RunDir::removeAll, "jbuild-exec-cleanup"));
             SCRATCH.put(stateDir, base);
             return base;
@@ -130,6 +133,7 @@ final class RunDir implements AutoCloseable {
             }
             Files.deleteIfExists(base.resolve("root"));
             Files.deleteIfExists(base.resolve("empty"));
+            Files.deleteIfExists(base.resolve("stubs"));
             Files.deleteIfExists(base);
         } catch (IOException ignored) {
             // best effort

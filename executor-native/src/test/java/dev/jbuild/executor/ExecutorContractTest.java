@@ -190,7 +190,21 @@ class ExecutorContractTest {
     void hostname(String runtime) throws Exception {
         Run r = run(runtime, spec("sh", "-c", "hostname; cat /etc/hostname").hostname("step-host"));
         assertEquals("step-host\nstep-host\n", r.out());
-        assertTrue(r.created().contains("/etc/hostname"), r.created().toString());
+        assertMountPoint(runtime, r, "/etc/hostname");
+    }
+
+    /**
+     * A mount point the image lacks leaves nothing in the layer unannounced: the native helper makes it in a
+     * layer of its own, never in the upper directory; a runtime that makes it in the upper directory reports it.
+     */
+    private void assertMountPoint(String runtime, Run r, String path) {
+        boolean inUpper = Files.exists(upper.resolve(path.substring(1)), LinkOption.NOFOLLOW_LINKS);
+        if (runtime.equals("native")) {
+            assertFalse(inUpper, path + " was made in the upper directory");
+            assertFalse(r.created().contains(path), r.created().toString());
+        } else {
+            assertTrue(r.created().contains(path), r.created().toString());
+        }
     }
 
     @ParameterizedTest
@@ -235,6 +249,47 @@ class ExecutorContractTest {
         assertEquals(lowerSnapshot, snapshot(lowerTop, lowerBottom), "the lower dirs were changed");
     }
 
+    @Test
+    void nativeMountPointsTheImageLacksShowTheImagesEtcAndLeaveTheUpperEmpty() throws Exception {
+        // an image whose /etc is 0750, owned by 7:8, with an old mtime, and lacks /etc/hostname, /proc, /sys, /dev
+        Path lower = Files.createDirectories(tmp.resolve("lower-etc"));
+        Path etc = Files.createDirectories(lower.resolve("etc"));
+        Files.writeString(etc.resolve("motd"), "hi\n");
+        Files.setPosixFilePermissions(etc, PosixFilePermissions.fromString("rwxr-x---"));
+        Files.setAttribute(etc, "unix:uid", 7);
+        Files.setAttribute(etc, "unix:gid", 8);
+        Files.setLastModifiedTime(etc, java.nio.file.attribute.FileTime.fromMillis(1_000_000_000_000L));
+        Run r = run("native", spec("sh", "-c", "stat -c '%a %u %g %Y' /etc; cat /etc/hostname; ls /etc | tr '\\n' ' '")
+                .lowerDirs(List.of(lower, lowerBottom)).hostname("h"));
+        assertEquals(0, r.code(), r.err());
+        // lowerBottom's /etc is below: the merged /etc has both layers' files, with the top layer's attributes
+        assertTrue(r.out().startsWith("750 7 8 1000000000\nh\n"), r.out());
+        assertTrue(r.out().contains("motd") && r.out().contains("passwd") && r.out().contains("hostname"), r.out());
+        try (Stream<Path> left = Files.list(upper)) {
+            assertEquals(List.of(), left.toList(), "the upper directory holds what the command changed only");
+        }
+        assertEquals(List.of(), r.created());
+
+        // a write into /etc copies it up with the image's attributes, not the stub layer's own
+        Run w = run("native", spec("sh", "-c", "echo x > /etc/new").lowerDirs(List.of(lower, lowerBottom)).hostname("h"));
+        assertEquals(0, w.code(), w.err());
+        assertEquals("rwxr-x---", PosixFilePermissions.toString(Files.getPosixFilePermissions(upper.resolve("etc"))));
+        assertEquals(7, Files.getAttribute(upper.resolve("etc"), "unix:uid"));
+        assertFalse(Files.exists(upper.resolve("etc/hostname"), LinkOption.NOFOLLOW_LINKS));
+    }
+
+    @Test
+    void nativeMountPointsUnderASymlinkedEtcAreMadeWhereItPoints() throws Exception {
+        Path lower = Files.createDirectories(tmp.resolve("lower-link"));
+        Files.createDirectories(lower.resolve("usr/etc"));
+        Files.createSymbolicLink(lower.resolve("etc"), Path.of("usr/etc"));
+        Run r = run("native", spec("sh", "-c", "cat /etc/hostname; test -L /etc && echo link")
+                .lowerDirs(List.of(lower, lowerBottom)).hostname("h"));
+        assertEquals("h\nlink\n", r.out(), r.err());
+        assertTrue(r.created().contains("/etc/hostname"), r.created().toString());
+        assertTrue(Files.isRegularFile(upper.resolve("usr/etc/hostname"), LinkOption.NOFOLLOW_LINKS));
+    }
+
     @ParameterizedTest
     @MethodSource("runtimes")
     void upperAndWorkDirsCanBeUsedAgain(String runtime) throws Exception {
@@ -262,7 +317,9 @@ class ExecutorContractTest {
                 "test -d /dev/shm && echo shm",
                 "test -e /dev/fd/0 && echo fd")));
         assertEquals("proc\nsys-ro\nro\nnull\n3\n4\ndevices\npts\nshm\nfd\n", r.out(), r.err());
-        assertTrue(r.created().containsAll(List.of("/proc", "/sys", "/dev")), r.created().toString());
+        for (String p : List.of("/proc", "/sys", "/dev")) {
+            assertMountPoint(runtime, r, p);
+        }
     }
 
     @ParameterizedTest
@@ -274,9 +331,14 @@ class ExecutorContractTest {
                 "cat /etc/resolv.conf /etc/hosts; echo x >> /etc/hosts 2>/dev/null && echo hosts-rw || echo hosts-ro")
                 .resolvConf(resolv).hosts(hosts));
         assertEquals("nameserver 192.0.2.53\n127.0.0.1 localhost\n192.0.2.1 buildhost\nhosts-ro\n", r.out());
-        assertTrue(r.created().containsAll(List.of("/etc/resolv.conf", "/etc/hosts")), r.created().toString());
+        assertMountPoint(runtime, r, "/etc/resolv.conf");
+        assertMountPoint(runtime, r, "/etc/hosts");
         assertFalse(r.created().contains("/etc"), r.created().toString());
-        assertEquals(0, Files.size(upper.resolve("etc/resolv.conf")), "the mount point is an empty file");
+        if (!runtime.equals("native")) {
+            assertEquals(0, Files.size(upper.resolve("etc/resolv.conf")), "the mount point is an empty file");
+        } else {
+            assertFalse(Files.exists(upper.resolve("etc"), LinkOption.NOFOLLOW_LINKS), "/etc was copied up");
+        }
         assertEquals("127.0.0.1 localhost\n192.0.2.1 buildhost\n", Files.readString(hosts));
     }
 

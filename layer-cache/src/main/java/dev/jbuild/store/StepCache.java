@@ -25,9 +25,15 @@ import java.util.Set;
  * files written atomically; several processes may read and write at once.
  *
  * <pre>
- *   steps/&lt;key hex&gt;.json                  the entry
- *   steps/by-parent/&lt;parent hex&gt;/&lt;key hex&gt;  an empty marker: the children of a key
+ *   steps/&lt;key hex&gt;.json                                the entry
+ *   steps/by-parent/&lt;p&gt;/&lt;parent hex&gt;.&lt;key hex&gt;            a marker: the children of a key, in one of
+ *                                                      16 buckets (p: the parent's first hex digit)
+ *   steps/by-parent/&lt;parent hex&gt;/&lt;key hex&gt;               the same, as stores made before the buckets
  * </pre>
+ *
+ * <p>A marker is a hard link to its entry (an empty file where links fail): a new file or directory
+ * costs an inode, which on some file systems is the dearest part of recording a step, where a link
+ * into a bucket directory made once costs none.</p>
  */
 public final class StepCache {
     /** One input of a step: a name ("file app/Main.java", "build arg VERSION"), its digest, and a value safe to show. */
@@ -75,15 +81,25 @@ public final class StepCache {
         // torn one reads as a miss too; syncing cost a quarter of a RUN true step.
         Path tmp = store.tmpDir().resolve(Fs.tempName("step"));
         Files.write(tmp, JSON.writeValueAsBytes(write(e)));
-        Files.move(tmp, dir.resolve(e.key().hex() + ".json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        Path entry = dir.resolve(e.key().hex() + ".json");
+        Files.move(tmp, entry, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         if (e.parent() != null) {
-            Path children = dir.resolve("by-parent").resolve(e.parent().hex());
-            Files.createDirectories(children);
-            Path marker = children.resolve(e.key().hex());
-            if (!Files.exists(marker)) {
+            Path bucket = bucket(e.parent());
+            if (!Files.isDirectory(bucket)) {
+                Files.createDirectories(bucket);
+            }
+            Path marker = bucket.resolve(e.parent().hex() + "." + e.key().hex());
+            if (!Files.exists(marker, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 try {
-                    Files.createFile(marker);
+                    try {
+                        Files.createLink(marker, entry);
+                    } catch (UnsupportedOperationException | java.nio.file.FileSystemException noLinks) {
+                        if (noLinks instanceof java.nio.file.FileAlreadyExistsException raced) {
+                            throw raced;
+                        }
+                        Files.createFile(marker);
+                    }
                 } catch (java.nio.file.FileAlreadyExistsException raced) {
                     // another build recorded the same step
                 }
@@ -91,19 +107,33 @@ public final class StepCache {
         }
     }
 
+    private Path bucket(Digest parent) {
+        return dir.resolve("by-parent").resolve(parent.hex().substring(0, 1));
+    }
+
     /** The entries recorded after a parent key, for explaining a miss. */
     public List<Entry> children(Digest parent) throws IOException {
-        List<Entry> out = new ArrayList<>();
-        Path children = dir.resolve("by-parent").resolve(parent.hex());
-        if (!Files.isDirectory(children)) {
-            return out;
-        }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(children)) {
-            for (Path p : ds) {
-                String hex = p.getFileName().toString();
-                if (hex.matches("[0-9a-f]{64}")) {
-                    get(new Digest("sha256", hex)).ifPresent(out::add);
+        Set<String> keys = new java.util.TreeSet<>();
+        Path bucket = bucket(parent);
+        if (Files.isDirectory(bucket)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(bucket, parent.hex() + ".*")) {
+                for (Path p : ds) {
+                    keys.add(p.getFileName().toString().substring(parent.hex().length() + 1));
                 }
+            }
+        }
+        Path legacy = dir.resolve("by-parent").resolve(parent.hex());
+        if (Files.isDirectory(legacy)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(legacy)) {
+                for (Path p : ds) {
+                    keys.add(p.getFileName().toString());
+                }
+            }
+        }
+        List<Entry> out = new ArrayList<>();
+        for (String hex : keys) {
+            if (hex.matches("[0-9a-f]{64}")) {
+                get(new Digest("sha256", hex)).ifPresent(out::add);
             }
         }
         return out;

@@ -160,6 +160,34 @@ public final class UpperDiff {
         return out;
     }
 
+    /**
+     * Whether an upper directory is as it was made, so that another step may use it: no entries, MODE
+     * (permission bits), the owner of REFERENCE (a directory made by the same process) and no extended
+     * attributes but overlay's own (the uuid it records on an upper root) — nothing a step could have left
+     * in it, its root's attributes included.
+     */
+    public static boolean pristine(Path upperDir, Path reference, int mode) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(upperDir)) {
+            if (ds.iterator().hasNext()) {
+                return false;
+            }
+        }
+        Map<String, Object> a = Files.readAttributes(upperDir, "unix:mode,uid,gid", LinkOption.NOFOLLOW_LINKS);
+        Map<String, Object> r = Files.readAttributes(reference, "unix:uid,gid", LinkOption.NOFOLLOW_LINKS);
+        return (((Integer) a.get("mode")) & 07777) == mode && a.get("uid").equals(r.get("uid"))
+                && a.get("gid").equals(r.get("gid"))
+                && Posix.listXattrs(upperDir).keySet().stream().allMatch(UpperDiff::overlayPrivate);
+    }
+
+    private static boolean overlayPrivate(String xattr) {
+        for (String prefix : OVERLAY_PREFIXES) {
+            if (xattr.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** One path of the upper directory. */
     private static final class Node {
         String path;

@@ -277,6 +277,8 @@ public final class Builder {
         final StageExpander expander;
         final ContextFs context;
         final Path scratch;
+        /** RUN steps' upper and work directories, reused from step to step where possible. */
+        final StepDirs stepDirs;
         final Platform platform;
         final Instant created;
         final String dfName;
@@ -303,6 +305,7 @@ public final class Builder {
             this.expander = expander;
             this.context = context;
             this.scratch = scratch;
+            this.stepDirs = new StepDirs(scratch);
             this.platform = platform;
             this.created = created;
             this.dfName = dfName;
@@ -1011,10 +1014,9 @@ public final class Builder {
                 }
                 // Only a step that runs needs its rootfs: a hit leaves the layers packed (and, imported, unfetched).
                 List<LowerDir> lowers = lowerDirs(st);
-                Path upper = Files.createTempDirectory(scratch, "upper-");
-                Path work = Files.createTempDirectory(scratch, "work-");
-                // The merged root takes the upper directory's attributes: make it what an image root is.
-                Files.setPosixFilePermissions(upper, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+                StepDirs.Pair dirs = stepDirs.take();
+                Path upper = dirs.upper();
+                Path work = dirs.work();
                 dev.jbuild.executor.ExecSpec spec = new dev.jbuild.executor.ExecSpec(
                         lowers.stream().map(LowerDir::path).toList(), upper, work, args, envList,
                         "/" + st.workdir, ids.uid(), ids.gid(), groups, RunStep.HOSTNAME,
@@ -1050,6 +1052,7 @@ public final class Builder {
                     ContentDigests.keep(store.root(), layer.diffId(), entries, sums);
                 }
                 record(st, k, layer);
+                stepDirs.release(dirs); // the container is gone and its layer written: the next step may use them
                 st.config = st.config.appendHistory(new History(OciJson.formatTime(created),
                         "RUN " + history + " # buildkit", null, HISTORY_COMMENT, !withLayer));
             } finally {

@@ -6,6 +6,7 @@ import dev.jbuild.store.LayerReader;
 import dev.jbuild.store.Store;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -37,8 +38,7 @@ final class LayerFiles {
             // Only context files can change under us; a RUN's upper directory or another stage's layer cannot.
             if (e.type() == LayerEntry.Type.FILE && e.content() instanceof PathContent) {
                 String path = e.path();
-                LayerEntry.ContentSource content =
-                        () -> Files.newInputStream(store.snapshots().ensure(layer).resolve(path));
+                LayerEntry.ContentSource content = () -> open(store, layer, path);
                 dev.jbuild.oci.Digest known = knownDigest.apply(e.content());
                 e = e.withContent(e.size(), known == null ? content : new ContentDigests.Known(known, content));
             }
@@ -84,7 +84,7 @@ final class LayerFiles {
                 String path = e.path();
                 LayerEntry.ContentSource content = () -> {
                     fetch.ensure(layer);
-                    return Files.newInputStream(store.snapshots().ensure(layer).resolve(path));
+                    return open(store, layer, path);
                 };
                 dev.jbuild.oci.Digest known = digests == null ? null : digests.get(path);
                 e = e.withContent(e.size(), known == null ? content : new ContentDigests.Known(known, content));
@@ -92,5 +92,28 @@ final class LayerFiles {
             out.add(e);
         }
         return out;
+    }
+
+    /**
+     * A file of a layer, read from the layer's rootfs snapshot (unpacked when missing): the snapshot a RUN
+     * mounts anyway, so that a layer is unpacked once, not a second time into a plain snapshot for a few
+     * reads (/etc/passwd for HOME). The plain snapshot serves what the rootfs form cannot: a process that
+     * may not make rootfs snapshots here, or a file its owner may not read there (owners not exact).
+     */
+    static java.io.InputStream open(Store store, Layer layer, String path) throws IOException {
+        Path root = null;
+        try {
+            root = store.rootfs().ensure(layer);
+        } catch (IOException unsupported) {
+            // no rootfs snapshots in this store for this process (e.g. no overlay whiteouts): the plain form
+        }
+        if (root != null) {
+            try {
+                return Files.newInputStream(root.resolve(path));
+            } catch (java.nio.file.AccessDeniedException | java.nio.file.NoSuchFileException e) {
+                // unreadable to a store owner without exact owners, or a name the overlay form does not keep
+            }
+        }
+        return Files.newInputStream(store.snapshots().ensure(layer).resolve(path));
     }
 }

@@ -1,0 +1,81 @@
+package dev.jbuild.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jbuild.oci.Digest;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link StepCache}: entries read back, the children of a parent are found whichever bucket or older
+ * layout records them, and recording a step makes no new directory once its bucket exists.
+ */
+class StepCacheTest {
+    @TempDir
+    Path root;
+
+    private static Digest d(String s) {
+        return Digest.sha256(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static StepCache.Entry entry(Digest key, Digest parent, String instruction) {
+        return new StepCache.Entry(key, parent, instruction, List.of(new StepCache.Input("env A", d("a"), "1")),
+                null, null);
+    }
+
+    @Test
+    void childrenOfAParentAreItsEntriesOnly() throws IOException {
+        Store store = Store.open(root);
+        Digest p1 = d("parent 1"), p2 = d("parent 2");
+        store.steps().put(entry(d("k1"), p1, "RUN a"));
+        store.steps().put(entry(d("k2"), p1, "RUN b"));
+        store.steps().put(entry(d("k3"), p2, "RUN c"));
+        store.steps().put(entry(d("k4"), null, "FROM x"));
+        assertEquals(List.of("RUN a", "RUN b"),
+                store.steps().children(p1).stream().map(StepCache.Entry::instruction).sorted().toList());
+        assertEquals(List.of("RUN c"), store.steps().children(p2).stream().map(StepCache.Entry::instruction).toList());
+        assertEquals(List.of(), store.steps().children(d("nobody")));
+        assertEquals("FROM x", store.steps().get(d("k4")).orElseThrow().instruction());
+        // recording the same step again keeps one child
+        store.steps().put(entry(d("k1"), p1, "RUN a"));
+        assertEquals(2, store.steps().children(p1).size());
+    }
+
+    @Test
+    void childrenRecordedInTheOlderLayoutAreFound() throws IOException {
+        Store store = Store.open(root);
+        Digest parent = d("parent");
+        store.steps().put(entry(d("new"), parent, "RUN new"));
+        store.steps().put(entry(d("old"), null, "RUN old"));
+        Path legacy = Files.createDirectories(root.resolve("steps/by-parent").resolve(parent.hex()));
+        Files.createFile(legacy.resolve(d("old").hex()));
+        assertEquals(List.of("RUN new", "RUN old"),
+                store.steps().children(parent).stream().map(StepCache.Entry::instruction).sorted().toList());
+    }
+
+    @Test
+    void aStepAfterTheFirstInItsBucketMakesNoDirectory() throws IOException {
+        Store store = Store.open(root);
+        Digest parent = d("parent");
+        store.steps().put(entry(d("k1"), parent, "RUN a"));
+        long dirs;
+        try (var s = Files.walk(root.resolve("steps"))) {
+            dirs = s.filter(Files::isDirectory).count();
+        }
+        store.steps().put(entry(d("k2"), parent, "RUN b"));
+        try (var s = Files.walk(root.resolve("steps"))) {
+            assertEquals(dirs, s.filter(Files::isDirectory).count());
+        }
+        Path marker = root.resolve("steps/by-parent").resolve(parent.hex().substring(0, 1))
+                .resolve(parent.hex() + "." + d("k2").hex());
+        assertTrue(Files.isRegularFile(marker));
+        assertEquals(Files.readAttributes(root.resolve("steps").resolve(d("k2").hex() + ".json"), "unix:ino").get("ino"),
+                Files.readAttributes(marker, "unix:ino").get("ino"), "the marker is a link to its entry, no new inode");
+    }
+}
