@@ -152,7 +152,8 @@ class RunStepsTest {
         Path root = tmp.resolve("root");
         RunFixtures.loadBusybox(root);
         jbuild("--root", root, "-q", "-t", "run-steps:1", Cli.context("run-steps")).ok();
-        Map<String, String> snapshots = storeTree(root.resolve("snapshots"));
+        // the rootfs snapshots the steps mount as their lower layers (a layer is unpacked there once)
+        Map<String, String> snapshots = storeTree(root.resolve("rootfs"));
         assertFalse(snapshots.isEmpty(), "the build unpacked its layers into the store");
         // other steps that change the same files, on the same (shared, read-only) snapshots
         Path ctx2 = Files.createDirectories(tmp.resolve("ctx2"));
@@ -161,7 +162,7 @@ class RunStepsTest {
                 RUN rm -rf /etc/passwd /etc/group /root /home/app/* /bin/vi && chmod 0700 /tmp && chown -R 1000:1000 /home && touch /bin/sh
                 """);
         jbuild("--root", root, "-q", "-t", "run-steps:2", ctx2).ok();
-        assertEquals(snapshots, storeTree(root.resolve("snapshots")), "the store's layer snapshots after a second build");
+        assertEquals(snapshots, storeTree(root.resolve("rootfs")), "the store's layer snapshots after a second build");
 
         // a second image from the same base sees the base's files as they were
         Path ctx = Files.createDirectories(tmp.resolve("ctx"));

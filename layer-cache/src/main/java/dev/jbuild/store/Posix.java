@@ -69,6 +69,12 @@ final class Posix {
         int lremovexattr(byte[] path, byte[] name) throws LastErrorException;
 
         int geteuid();
+
+        int open(byte[] path, int flags) throws LastErrorException;
+
+        int close(int fd) throws LastErrorException;
+
+        int ioctl(int fd, long request, int[] arg) throws LastErrorException;
     }
 
     /** glibc before 2.33 exports mknod only as {@code __xmknod}. */
@@ -286,6 +292,47 @@ final class Posix {
             c().utimensat(AT_FDCWD, cpath(p), times, AT_SYMLINK_NOFOLLOW);
         } catch (LastErrorException e) {
             throw error(e, "utimensat", p, null);
+        }
+    }
+
+    private static final int O_RDONLY_DIRECTORY_NOFOLLOW_CLOEXEC = 0 | 0200000 | 0400000 | 02000000;
+    private static final long FS_IOC_GETFLAGS = 0x80086601L;
+    private static final long FS_IOC_SETFLAGS = 0x40086602L;
+    private static final int FS_TOPDIR_FL = 0x00020000;
+
+    /**
+     * Marks a directory as a top of directory hierarchies for ext2/3/4's Orlov allocator (chattr +T): its new
+     * subdirectories go to block groups with many free inodes instead of next to their parent. False when the
+     * file system has no such flag, or it cannot be set; a hint only.
+     */
+    static boolean setTopDir(Path dir) {
+        if (!available()) {
+            return false;
+        }
+        LibC c = Holder.C;
+        int fd;
+        try {
+            fd = c.open(cpath(dir), O_RDONLY_DIRECTORY_NOFOLLOW_CLOEXEC);
+        } catch (LastErrorException e) {
+            return false;
+        }
+        try {
+            int[] flags = new int[1];
+            c.ioctl(fd, FS_IOC_GETFLAGS, flags);
+            if ((flags[0] & FS_TOPDIR_FL) != 0) {
+                return true;
+            }
+            flags[0] |= FS_TOPDIR_FL;
+            c.ioctl(fd, FS_IOC_SETFLAGS, flags);
+            return true;
+        } catch (LastErrorException e) {
+            return false; // not ext2/3/4 (ENOTTY, EOPNOTSUPP), or not the owner
+        } finally {
+            try {
+                c.close(fd);
+            } catch (LastErrorException ignored) {
+                // nothing to do
+            }
         }
     }
 

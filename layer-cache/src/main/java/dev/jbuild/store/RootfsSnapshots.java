@@ -395,6 +395,7 @@ public final class RootfsSnapshots {
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             Files.createDirectories(dir);
         }
+        Posix.setTopDir(dir); // each snapshot's tree in a block group of its own (see Store#open)
         // Other users must never reach the setuid binaries and device nodes of the snapshots.
         if ((((Integer) Files.getAttribute(dir, "unix:mode", LinkOption.NOFOLLOW_LINKS)) & 07777) != 0700) {
             Posix.chmod(dir, 0700);
