@@ -409,4 +409,26 @@ class LayerWriterTest {
         assertEquals(1, blobs.size());
         assertTrue(store.blobs().diffId(blobs.get(0)).isPresent());
     }
+
+    @Test
+    void pathOrderIsTheOrderOfUtf8BytesForAnyStrings() {
+        java.util.Random r = new java.util.Random(11);
+        char[] alphabet = {'a', 'b', '/', '-', '.', '\u00e9', '\u20ac', '\ue000', '\uffff', '\ud83d', '\ude00', '\ud800',
+                '\udfff'};
+        for (int i = 0; i < 200_000; i++) {
+            String a = randomString(r, alphabet);
+            String b = r.nextInt(4) == 0 ? a + randomString(r, alphabet) : randomString(r, alphabet);
+            int expected = Integer.signum(java.util.Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8),
+                    b.getBytes(StandardCharsets.UTF_8)));
+            assertEquals(expected, Integer.signum(LayerWriter.PATH_ORDER.compare(a, b)), a + " vs " + b);
+        }
+    }
+
+    private static String randomString(java.util.Random r, char[] alphabet) {
+        char[] c = new char[r.nextInt(5)];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = alphabet[r.nextInt(alphabet.length)];
+        }
+        return new String(c);
+    }
 }

@@ -80,14 +80,22 @@ final class ContentHasher {
     }
 
     private final Path file;
-    private final Map<String, Known> known = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * The stat cache, read on a thread of its own from construction on: the build parses the Dockerfile
+     * and sets up its base image meanwhile, and needs the stamps only at its first COPY.
+     */
+    private final java.util.concurrent.FutureTask<Map<String, Known>> loading;
+    private volatile Map<String, Known> known;
     /** Digests taken while a layer writer read the files (see {@link #capturing}), for this process only. */
     private final Map<String, Known> captured = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean dirty;
 
     ContentHasher(Path file) {
         this.file = file;
-        load();
+        this.loading = new java.util.concurrent.FutureTask<>(this::load);
+        Thread t = new Thread(loading, "jbuild-statcache");
+        t.setDaemon(true);
+        t.start();
     }
 
     Digest digest(LayerEntry.ContentSource content) throws IOException {
@@ -104,7 +112,7 @@ final class ContentHasher {
             Digest d = hash(content);
             // A file modified within the mtime granularity right now could change again unseen: don't remember it.
             if (System.currentTimeMillis() - st.mtime() / 1_000_000 > 2_000) {
-                known.put(k, new Known(st, d));
+                known().put(k, new Known(st, d));
                 dirty = true;
             }
             return d;
@@ -130,7 +138,7 @@ final class ContentHasher {
             if (read != null && read.stat().equals(pc.stamp())) {
                 return remember(pc, read).digest();
             }
-            Known prev = known.get(k);
+            Known prev = known().get(k);
             if (prev != null && prev.stat().equals(pc.stamp())) {
                 return remember(pc, prev).digest();
             }
@@ -145,7 +153,7 @@ final class ContentHasher {
             return memo;
         }
         String k = pc.path().toString();
-        Known prev = known.get(k);
+        Known prev = known().get(k);
         if (prev != null && prev.stat().equals(st)) {
             return remember(pc, prev);
         }
@@ -193,7 +201,7 @@ final class ContentHasher {
                 if (pc.known != null) {
                     continue;
                 }
-                Known prev = pc.stamp() == null ? null : known.get(pc.path().toString());
+                Known prev = pc.stamp() == null ? null : known().get(pc.path().toString());
                 if (prev == null || !prev.stat().equals(pc.stamp())) {
                     return false;
                 }
@@ -271,7 +279,7 @@ final class ContentHasher {
                 Known k = new Known(source.stamp(), md.digest());
                 captured.put(source.path().toString(), k);
                 if (System.currentTimeMillis() - source.stamp().mtime() / 1_000_000 > 2_000) {
-                    known.put(source.path().toString(), k);
+                    known().put(source.path().toString(), k);
                     dirty = true;
                 }
             }
@@ -306,18 +314,45 @@ final class ContentHasher {
     private static final int MAGIC = 0x4a425343; // "JBSC"
     private static final int VERSION = 2;
 
-    private void load() {
+    private Map<String, Known> load() {
+        Map<String, Known> out = new java.util.concurrent.ConcurrentHashMap<>();
         byte[] b;
         try {
             b = Files.readAllBytes(file);
         } catch (IOException e) {
-            return; // none yet (or unreadable): every file is read once
+            return out; // none yet (or unreadable): every file is read once
         }
         try {
-            known.putAll(decode(b));
+            out.putAll(decode(b));
         } catch (RuntimeException damaged) {
             // a damaged stat cache only costs re-reading the files
         }
+        return out;
+    }
+
+    private Map<String, Known> known() {
+        Map<String, Known> k = known;
+        if (k == null) {
+            synchronized (this) {
+                if (known == null) {
+                    boolean interrupted = false;
+                    while (known == null) {
+                        try {
+                            known = loading.get();
+                        } catch (InterruptedException e) {
+                            interrupted = true; // the load finishes on its own; wait for it
+                        } catch (java.util.concurrent.ExecutionException e) {
+                            known = new java.util.concurrent.ConcurrentHashMap<>(); // costs only re-reading
+                        }
+                    }
+                    if (interrupted) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                k = known;
+            }
+        }
+        return k;
     }
 
     /** The entries of a stat cache file; IllegalArgumentException (or another RuntimeException) when damaged. */
@@ -325,33 +360,45 @@ final class ContentHasher {
         if (b.length < 16) {
             throw new IllegalArgumentException("stat cache too short");
         }
-        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(b);
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();
         crc.update(b, 0, b.length - 4);
-        if ((int) crc.getValue() != in.getInt(b.length - 4)) {
+        if ((int) crc.getValue() != getInt(b, b.length - 4)) {
             throw new IllegalArgumentException("stat cache checksum mismatch");
         }
-        if (in.getInt() != MAGIC || in.getInt() != VERSION) {
+        if (getInt(b, 0) != MAGIC || getInt(b, 4) != VERSION) {
             throw new IllegalArgumentException("not a stat cache of this version");
         }
-        int n = in.getInt();
+        int n = getInt(b, 8);
         if (n < 0 || n > (b.length - 16) / 68) {
             throw new IllegalArgumentException("stat cache entry count " + n);
         }
+        // Plain array reads: the build's code is C1-compiled, where ByteBuffer's accessors cost several times more.
         Map<String, Known> out = new java.util.HashMap<>(n * 4 / 3 + 1);
+        int at = 12;
+        int end = b.length - 4;
         for (int i = 0; i < n; i++) {
-            int len = in.getInt();
-            String path = new String(b, in.position(), len, StandardCharsets.UTF_8);
-            in.position(in.position() + len);
-            Stamp st = new Stamp(in.getLong(), in.getLong(), in.getLong(), in.getLong());
-            byte[] sha = new byte[32];
-            in.get(sha);
-            out.put(path, new Known(st, sha));
+            int len = getInt(b, at);
+            if (len < 0 || len > end - at - 4 - 64) {
+                throw new IllegalArgumentException("stat cache entry " + i + " runs past the end");
+            }
+            String path = new String(b, at + 4, len, StandardCharsets.UTF_8);
+            at += 4 + len;
+            Stamp st = new Stamp(getLong(b, at), getLong(b, at + 8), getLong(b, at + 16), getLong(b, at + 24));
+            out.put(path, new Known(st, java.util.Arrays.copyOfRange(b, at + 32, at + 64)));
+            at += 64;
         }
-        if (in.position() != b.length - 4) {
+        if (at != end) {
             throw new IllegalArgumentException("stat cache has trailing bytes");
         }
         return out;
+    }
+
+    private static int getInt(byte[] b, int at) {
+        return (b[at] & 0xff) << 24 | (b[at + 1] & 0xff) << 16 | (b[at + 2] & 0xff) << 8 | (b[at + 3] & 0xff);
+    }
+
+    private static long getLong(byte[] b, int at) {
+        return (long) getInt(b, at) << 32 | (getInt(b, at + 4) & 0xffffffffL);
     }
 
     static byte[] encode(Map<String, Known> entries) {
@@ -389,7 +436,7 @@ final class ContentHasher {
         Files.createDirectories(file.getParent());
         Path tmp = file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + "."
                 + Thread.currentThread().getId() + ".tmp");
-        Files.write(tmp, encode(known));
+        Files.write(tmp, encode(known()));
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

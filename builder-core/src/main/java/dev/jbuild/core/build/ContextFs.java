@@ -162,19 +162,28 @@ final class ContextFs implements SourceFs {
     }
 
     private void walk(String dir, List<LayerEntry> out) throws BuildException {
-        List<String> names = new ArrayList<>();
+        // The listed paths are kept and stat'ed as they are: resolving each name against the root again cost as
+        // much as the stat itself in a 20,000-file context.
+        List<Path> listed = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(root.resolve(dir))) {
             for (Path p : ds) {
-                names.add(p.getFileName().toString());
+                listed.add(p);
             }
         } catch (IOException e) {
             throw new BuildException("\"" + dir + "\": cannot list: " + e.getMessage());
         }
-        names.sort(null);
+        String[] names = new String[listed.size()];
+        Map<String, Path> byName = new java.util.HashMap<>(listed.size() * 4 / 3 + 1);
+        for (int i = 0; i < names.length; i++) {
+            names[i] = listed.get(i).getFileName().toString();
+            byName.put(names[i], listed.get(i));
+        }
+        java.util.Arrays.sort(names);
         for (String name : names) {
             String rel = FileTree.join(dir, name);
             boolean excluded = ignore.matches(rel);
-            LayerEntry e = entry(rel);
+            // A name that is not UTF-8 is looked up by its decoded form, which fails and is reported below.
+            LayerEntry e = name.indexOf('\uFFFD') >= 0 ? entry(rel) : entry(rel, byName.get(name));
             if (e == null) {
                 if (!excluded && name.indexOf('\uFFFD') >= 0) {
                     // Listed but not found again by its decoded name: its bytes are not UTF-8, and the JDK cannot
@@ -195,7 +204,11 @@ final class ContextFs implements SourceFs {
 
     /** The entry for a context path, not following a final symlink; null when missing or of a kind not copied. */
     private LayerEntry entry(String rel) throws BuildException {
-        Path p = root.resolve(rel);
+        return entry(rel, root.resolve(rel));
+    }
+
+    /** @param p the path of {@code rel} under the root */
+    private LayerEntry entry(String rel, Path p) throws BuildException {
         Map<String, Object> a;
         try {
             // One stat call gives the entry and the stat cache's stamp.
