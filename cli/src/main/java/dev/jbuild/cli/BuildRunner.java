@@ -150,10 +150,13 @@ final class BuildRunner {
                 BuildResult result = new Builder(store, jobs).build(req,
                         metadata == null ? view : new Listeners(view, metadata));
                 try (result) {
-                    Exporter exporter = new Exporter(store, epoch);
-                    for (OutputSpec spec : outputs) {
-                        exporter.export(spec, result);
-                        view.note("exported " + spec.type() + " to " + spec.dest());
+                    // Only with -o: the exporter's tar and compression classes are loaded (and verified) with it.
+                    if (!outputs.isEmpty()) {
+                        Exporter exporter = new Exporter(store, epoch);
+                        for (OutputSpec spec : outputs) {
+                            exporter.export(spec, result);
+                            view.note("exported " + spec.type() + " to " + spec.dest());
+                        }
                     }
                 }
                 if (o.iidfile != null) {

@@ -44,7 +44,9 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         m.put("login", LoginCommand::new);
         m.put("logout", LogoutCommand::new);
         m.put("parse", ParseCommand::new);
-        m.put("help", CommandLine.HelpCommand::new);
+        // A lambda, not CommandLine.HelpCommand::new: picocli's classes are Java 5 class files, which an AOT cache
+        // (JDK 25) leaves out, and a method handle that names one directly crashes the JVM assembling the cache.
+        m.put("help", () -> new CommandLine.HelpCommand());
         return m;
     }
 
@@ -70,6 +72,38 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             }
         }
     }
+    /** The top-level options that may precede a subcommand, each with its value. */
+    private static final Set<String> GLOBAL_OPTIONS = Set.of("--root", "--config", "--insecure-registry", "--tls-ca-cert");
+
+    /**
+     * The arguments are top-level options of {@link Global} and then a subcommand (not help): {@code jbuild --root DIR
+     * build ...}. picocli parses them the same without the build options of the bare {@code jbuild CONTEXT}, which it
+     * would otherwise reflect over at every start only to find them unused.
+     */
+    static boolean subcommandFirst(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (GLOBAL_OPTIONS.contains(a)) {
+                i++; // its value
+            } else if (a.startsWith("--") && a.indexOf('=') > 0 && GLOBAL_OPTIONS.contains(a.substring(0, a.indexOf('=')))) {
+                continue;
+            } else {
+                return SUBCOMMANDS.containsKey(a) && !a.equals("help");
+            }
+        }
+        return false;
+    }
+
+    /** {@code jbuild [--root DIR] [REGISTRY OPTIONS] SUBCOMMAND ...}: what comes before a subcommand. */
+    @Command(name = "jbuild", mixinStandardHelpOptions = true, versionProvider = Main.Version.class)
+    static final class Global {
+        @CommandLine.Mixin
+        StoreOptions store = new StoreOptions();
+
+        @CommandLine.Mixin
+        RegistryFlags registry = new RegistryFlags();
+    }
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -87,19 +121,62 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
 
     public static void main(String[] args) {
         standalone = true;
+        if (readsJson(args)) {
+            prepareDateFormats();
+        }
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Every command reads or writes JSON but the usage and the version. */
+    static boolean readsJson(String[] args) {
+        for (String a : args) {
+            if (a.equals("-h") || a.equals("--help") || a.equals("-V") || a.equals("--version") || a.equals("help")) {
+                return false;
+            }
+        }
+        return args.length > 0;
+    }
+
+    /**
+     * Initializes Jackson's StdDateFormat on another thread, while the command line is parsed. Every ObjectMapper
+     * needs it, and its static Calendar and date format for Locale.US make the JDK check whether each of its hundreds
+     * of CLDR locales is that one, one Locale at a time: tens of milliseconds of cold code before the first JSON
+     * document of a command that may take a few hundred.
+     */
+    private static void prepareDateFormats() {
+        Thread t = new Thread(() -> {
+            try {
+                Class.forName("com.fasterxml.jackson.databind.util.StdDateFormat");
+            } catch (ClassNotFoundException | LinkageError e) {
+                // the first ObjectMapper then initializes it, or reports what is wrong
+            }
+        }, "jbuild-date-formats");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** Runs the command with the given streams and answers its exit status (in-process tests use this). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        Main main = new Main();
-        CommandLine cl = new CommandLine(main);
+        CommandLine cl;
+        StoreOptions store;
+        RegistryFlags registry;
+        if (subcommandFirst(args)) {
+            Global global = new Global();
+            cl = new CommandLine(global);
+            store = global.store;
+            registry = global.registry;
+        } else {
+            Main main = new Main();
+            cl = new CommandLine(main);
+            store = main.store;
+            registry = main.build.registry;
+        }
         addSubcommands(cl, args);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionStrategy(parsed -> {
-            StoreOptions.inherited = main.store.root;
-            RegistryFlags.inherited = main.build.registry;
+            StoreOptions.inherited = store.root;
+            RegistryFlags.inherited = registry;
             return new CommandLine.RunLast().execute(parsed);
         });
         int status = cl.execute(args);

@@ -1,0 +1,212 @@
+package dev.jbuild.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The packaged command (target/jbuild, after {@code package}): which JVM bin/jbuild starts, with which of its
+ * start-up archives, and that a cache it cannot use changes nothing but the speed. The JVM's own record says
+ * what happened: {@code -XshowSettings:properties} its java.home, {@code -Xlog:class+load} whether the command's
+ * classes came mapped from an archive ("shared objects file") or were loaded from the jar.
+ */
+class PackagedCommandIT {
+    private static final Path DIST = Path.of(System.getProperty("jbuild.dist", "target/jbuild")).toAbsolutePath();
+    private static final String VERSION_LINE = "jbuild " + Main.version() + "\n";
+
+    @TempDir
+    Path tmp;
+
+    record Run(int status, String out, String err, String classLoads) {
+        String javaHome() {
+            Matcher m = Pattern.compile("(?m)^\\s*java\\.home = (.*)$").matcher(err);
+            return m.find() ? m.group(1).strip() : null;
+        }
+
+        /** Where the JVM took the class of the command's entry point from. */
+        String mainSource() {
+            return classLoads.lines().filter(l -> l.contains(" dev.jbuild.cli.Main source: ")).findFirst()
+                    .map(l -> l.substring(l.indexOf(" source: ") + 9)).orElse("not loaded");
+        }
+    }
+
+    /** bin/jbuild of DIST with ARGS, its environment less JBUILD_JAVA/JAVA_HOME/JBUILD_JAVA_OPTS, plus ENV. */
+    private Run jbuild(Path dist, Map<String, String> env, String... args) throws IOException, InterruptedException {
+        Path log = Files.createTempFile(tmp, "class-load", ".log");
+        List<String> cmd = new ArrayList<>(List.of(dist.resolve("bin/jbuild").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().remove("JBUILD_JAVA");
+        pb.environment().remove("JAVA_HOME");
+        pb.environment().put("JBUILD_JAVA_OPTS", "-XshowSettings:properties -Xlog:class+load:file=" + log);
+        pb.environment().putAll(env);
+        Path out = tmp.resolve("out");
+        Path err = tmp.resolve("err");
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+        Process p = pb.start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "bin/jbuild did not finish");
+        return new Run(p.exitValue(), Files.readString(out), Files.readString(err), Files.readString(log));
+    }
+
+    /** The stderr of a run less the settings that -XshowSettings printed (all of them indented or a heading). */
+    private static String ownErr(Run r) {
+        return r.err().lines().filter(l -> !l.isBlank() && !l.startsWith(" ") && !l.equals("Property settings:"))
+                .map(l -> l + "\n").reduce("", String::concat);
+    }
+
+    /**
+     * The JDK that src/dist/aot-cache.sh makes the cache with: $JBUILD_AOT_JAVA, else the newest JDK of 25 or later
+     * under /usr/lib/jvm; empty when there is none.
+     */
+    private static Optional<Path> aotJava() throws IOException {
+        String env = System.getenv("JBUILD_AOT_JAVA");
+        if (env != null && !env.isEmpty()) {
+            if (env.equals("none")) {
+                return Optional.empty();
+            }
+            Path p = Path.of(env);
+            return Optional.of(Files.isDirectory(p) ? p.resolve("bin/java") : p);
+        }
+        Path best = null;
+        int bestMajor = 0;
+        Path jvms = Path.of("/usr/lib/jvm");
+        if (!Files.isDirectory(jvms)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> homes = Files.list(jvms)) {
+            for (Path home : homes.toList()) {
+                if (Files.isSymbolicLink(home) || !Files.isRegularFile(home.resolve("release"))) {
+                    continue;
+                }
+                Matcher m = Pattern.compile("(?m)^JAVA_VERSION=\"(\\d+)").matcher(Files.readString(home.resolve("release")));
+                int major = m.find() ? Integer.parseInt(m.group(1)) : 0;
+                if (major >= 25 && major > bestMajor && Files.isExecutable(home.resolve("bin/java"))) {
+                    best = home.resolve("bin/java");
+                    bestMajor = major;
+                }
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    private static String testJava() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    @Test
+    void startsTheJdkOfItsAotCacheWithTheCacheWhateverJavaHomeSays() throws Exception {
+        Optional<Path> aot = aotJava();
+        Path cache = DIST.resolve("lib/jbuild.aot");
+        if (aot.isEmpty()) {
+            // no JDK 25 at package time: no cache, and the command runs on Java 17+ with the CDS archive
+            assertFalse(Files.exists(cache), "an AOT cache without a JDK 25 to make it");
+            Run r = jbuild(DIST, Map.of(), "--version");
+            assertEquals(0, r.status(), r.err());
+            assertEquals(VERSION_LINE, r.out());
+            return;
+        }
+        assertTrue(Files.size(cache) > 0, "packaging with " + aot.get() + " made no AOT cache");
+        assertEquals(aot.get().toString(), Files.readString(DIST.resolve("lib/jbuild.java")).strip());
+        Path home = aot.get().getParent().getParent();
+        // JAVA_HOME names another JDK: the cache's own is still the one started
+        Run r = jbuild(DIST, Map.of("JAVA_HOME", System.getProperty("java.home")), "--version");
+        assertEquals(0, r.status(), r.err());
+        assertEquals(VERSION_LINE, r.out(), "nothing but the version on stdout");
+        assertEquals("", ownErr(r), "nothing on stderr but what -XshowSettings printed");
+        assertEquals(home.toRealPath().toString(), Path.of(r.javaHome()).toRealPath().toString());
+        assertTrue(r.mainSource().startsWith("shared objects file"),
+                "with the AOT cache the command's classes are mapped, not loaded: " + r.mainSource());
+    }
+
+    @Test
+    void aBuildFromTheAotCacheAndAgainFromTheStepCache() throws Exception {
+        Path context = Path.of(System.getProperty("user.dir"), "src/dist/cds-training");
+        Path root = tmp.resolve("root");
+        Run cold = jbuild(DIST, Map.of(), "--root", root.toString(), "build", "-q", "-t", "packaged:1", context.toString());
+        assertEquals(0, cold.status(), cold.err());
+        assertTrue(cold.out().matches("sha256:[0-9a-f]{64}\n"), cold.out());
+        assertEquals("", ownErr(cold));
+        Run again = jbuild(DIST, Map.of(), "--root", root.toString(), "build", "-q", "-t", "packaged:1", context.toString());
+        assertEquals(0, again.status(), again.err());
+        assertTrue(again.out().matches("sha256:[0-9a-f]{64}\n"), again.out());
+        assertTrue(again.mainSource().startsWith("shared objects file"), again.mainSource());
+        // A no-op build never touches the exporter's tar code. Asked of a JVM on the CDS archive, which loads classes
+        // as they are needed: one with the AOT cache loads every class of the cache at start.
+        Run noop = jbuild(DIST, Map.of("JBUILD_JAVA", testJava()),
+                "--root", root.toString(), "build", "-q", "-t", "packaged:1", context.toString());
+        assertEquals(0, noop.status(), noop.err());
+        assertTrue(noop.classLoads().contains(" dev.jbuild.cli.BuildRunner source: "), "no build ran");
+        assertFalse(noop.classLoads().contains("org.apache.commons.compress.archivers.tar.TarArchiveOutputStream"),
+                "a build without -o loaded the tar writer");
+    }
+
+    @Test
+    void jbuildJavaChoosesTheJvmAndTheCdsArchiveServesIt() throws Exception {
+        Run r = jbuild(DIST, Map.of("JBUILD_JAVA", testJava()), "--version");
+        assertEquals(0, r.status(), r.err());
+        assertEquals(VERSION_LINE, r.out());
+        assertEquals("", ownErr(r));
+        assertEquals(Path.of(System.getProperty("java.home")).toRealPath().toString(),
+                Path.of(r.javaHome()).toRealPath().toString());
+        // the packaging dumped lib/jbuild.jsa with this JDK (the one running Maven and these tests)
+        assertTrue(r.mainSource().startsWith("shared objects file"), "the CDS archive was not used: " + r.mainSource());
+    }
+
+    /** A copy of the packaged command whose archives no longer match its jar (a relocated, rebuilt package). */
+    private Path copyOfDist() throws IOException {
+        Path copy = tmp.resolve("dist");
+        for (String f : List.of("bin/jbuild", "lib/jbuild.jar", "lib/jbuild.jsa", "lib/jbuild-compiler.json")) {
+            Files.createDirectories(copy.resolve(f).getParent());
+            Files.copy(DIST.resolve(f), copy.resolve(f), StandardCopyOption.COPY_ATTRIBUTES);
+        }
+        return copy;
+    }
+
+    @Test
+    void aCacheThatCannotBeUsedIsIgnoredSilently() throws Exception {
+        Path copy = copyOfDist();
+        String java = aotJava().map(Path::toString).orElse(testJava());
+        // a damaged cache, paired with its JDK
+        Files.write(copy.resolve("lib/jbuild.aot"), "not an AOT cache".getBytes(StandardCharsets.UTF_8));
+        Files.writeString(copy.resolve("lib/jbuild.java"), java + "\n");
+        Run damaged = jbuild(copy, Map.of(), "--version");
+        assertEquals(0, damaged.status(), damaged.err());
+        assertEquals(VERSION_LINE, damaged.out());
+        assertEquals("", ownErr(damaged), "a cache the JVM rejects is rejected silently");
+        assertEquals(Path.of(java).getParent().getParent().toRealPath().toString(),
+                Path.of(damaged.javaHome()).toRealPath().toString());
+
+        // the cache names a JDK that is gone: the java of JAVA_HOME runs, with the CDS archive (not the cache)
+        Files.writeString(copy.resolve("lib/jbuild.java"), tmp.resolve("no-such-jdk/bin/java") + "\n");
+        Run gone = jbuild(copy, Map.of("JAVA_HOME", System.getProperty("java.home")), "--version");
+        assertEquals(0, gone.status(), gone.err());
+        assertEquals(VERSION_LINE, gone.out());
+        assertEquals("", ownErr(gone));
+        assertEquals(Path.of(System.getProperty("java.home")).toRealPath().toString(),
+                Path.of(gone.javaHome()).toRealPath().toString());
+
+        // no cache at all (a JDK 17 packaging): the same
+        Files.delete(copy.resolve("lib/jbuild.aot"));
+        Files.delete(copy.resolve("lib/jbuild.java"));
+        Run none = jbuild(copy, Map.of("JAVA_HOME", System.getProperty("java.home")), "--version");
+        assertEquals(0, none.status(), none.err());
+        assertEquals(VERSION_LINE, none.out());
+        assertEquals("", ownErr(none));
+    }
+}
