@@ -121,38 +121,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
 
     public static void main(String[] args) {
         standalone = true;
-        if (readsJson(args)) {
-            prepareDateFormats();
-        }
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
-    }
-
-    /** Every command reads or writes JSON but the usage and the version. */
-    static boolean readsJson(String[] args) {
-        for (String a : args) {
-            if (a.equals("-h") || a.equals("--help") || a.equals("-V") || a.equals("--version") || a.equals("help")) {
-                return false;
-            }
-        }
-        return args.length > 0;
-    }
-
-    /**
-     * Initializes Jackson's StdDateFormat on another thread, while the command line is parsed. Every ObjectMapper
-     * needs it, and its static Calendar and date format for Locale.US make the JDK check whether each of its hundreds
-     * of CLDR locales is that one, one Locale at a time: tens of milliseconds of cold code before the first JSON
-     * document of a command that may take a few hundred.
-     */
-    private static void prepareDateFormats() {
-        Thread t = new Thread(() -> {
-            try {
-                Class.forName("com.fasterxml.jackson.databind.util.StdDateFormat");
-            } catch (ClassNotFoundException | LinkageError e) {
-                // the first ObjectMapper then initializes it, or reports what is wrong
-            }
-        }, "jbuild-date-formats");
-        t.setDaemon(true);
-        t.start();
     }
 
     /** Runs the command with the given streams and answers its exit status (in-process tests use this). */
