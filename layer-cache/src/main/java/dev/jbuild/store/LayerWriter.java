@@ -52,7 +52,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * any size pass through in constant memory.
  *
  * <p>Gzip output is compressed in parallel, in independent members (see {@link
- * ParallelGzipOutputStream}: fixed headers, the JDK's Deflater at the default level, the same bytes
+ * ParallelGzipOutputStream}: fixed headers, the JDK's Deflater at {@link #GZIP_LEVEL}, the same bytes
  * for any number of threads) cut at the first tar entry boundary after 1 MiB, before a file of 1 MiB
  * or more and at every 1 MiB of its content, so that a member's bytes do not depend on what precedes
  * it; given the previous version of a layer, the members it shares with it are copied from that blob
@@ -61,6 +61,12 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  */
 public final class LayerWriter {
     private LayerWriter() {}
+
+    /**
+     * zlib's fastest level, as go-containerregistry (crane, ko) writes layers: on a Debian apt-get layer (90 MiB
+     * of tar) it took a third of the default level's CPU time (1.6 s against 4.9 s) for a blob 4.7% larger.
+     */
+    static final int GZIP_LEVEL = Deflater.BEST_SPEED;
 
     static final int ZSTD_LEVEL = 3;
     private static final long MAX_OCTAL_ID = 07777777L;
@@ -126,13 +132,13 @@ public final class LayerWriter {
         Digest diffId;
         Blob blob;
         GzipMemberIndex.Reuse reuse = compression == Compression.GZIP && previous != null
-                ? GzipMemberIndex.open(blobs, previous, Deflater.DEFAULT_COMPRESSION) : null;
+                ? GzipMemberIndex.open(blobs, previous, GZIP_LEVEL) : null;
         ParallelGzipOutputStream gzip = null;
         try (BlobWriter bw = blobs.writer()) {
             OutputStream sink = new Streams.NonClosingOutputStream(bw);
             OutputStream compressor;
             switch (compression) {
-                case GZIP -> compressor = gzip = ParallelGzipOutputStream.aligned(sink, Deflater.DEFAULT_COMPRESSION,
+                case GZIP -> compressor = gzip = ParallelGzipOutputStream.aligned(sink, GZIP_LEVEL,
                         reuse);
                 case ZSTD -> {
                     ZstdOutputStream z = new ZstdOutputStream(sink, ZSTD_LEVEL);
@@ -167,7 +173,7 @@ public final class LayerWriter {
         }
         if (gzip != null) {
             try {
-                GzipMemberIndex.write(blobs, blob.digest(), gzip.members(), Deflater.DEFAULT_COMPRESSION);
+                GzipMemberIndex.write(blobs, blob.digest(), gzip.members(), GZIP_LEVEL);
             } catch (IOException e) {
                 // without its index the next version of this layer is compressed whole: slower, never wrong
             }

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GzipMemberReuseTest {
     private static final Instant T = Instant.parse("2024-01-02T03:04:05Z");
-    private static final int LEVEL = Deflater.DEFAULT_COMPRESSION;
+    private static final int LEVEL = LayerWriter.GZIP_LEVEL;
 
     @TempDir
     Path dir;
