@@ -186,6 +186,7 @@ public final class Builder {
                         run.execute(order);
                     } finally {
                         run.hasher.save();
+                        run.unpacker.shutdown(); // an unpack still running goes on (its thread ends with it)
                     }
                     StageState st = run.states.get(target.index());
                     BuildResult result = finish(req, st, created, scratch, remote);
@@ -582,7 +583,8 @@ public final class Builder {
                 st.config = ImageConfig.forPlatform(platform);
             } else {
                 Platform stagePlatform = st.expandedPlatform(expander, s, platform);
-                ImageSource.Image image = image(baseName, s.from(), stagePlatform);
+                boolean runs = s.instructions().stream().anyMatch(i -> i instanceof Instruction.Run);
+                ImageSource.Image image = image(baseName, s.from(), stagePlatform, runs);
                 st.key = StepKey.root("image " + image.manifestDigest());
                 st.config = image.config().withoutUnknownFields().withCreated(null);
                 st.layers.addAll(image.layers());
@@ -640,6 +642,16 @@ public final class Builder {
         }
 
         ImageSource.Image image(String name, Instruction where, Platform want) throws BuildException, IOException {
+            return image(name, where, want, false);
+        }
+
+        /**
+         * The image NAME for a stage; UNPACK: the stage has RUN steps, so the layers' rootfs snapshots are made in
+         * the background as soon as each layer is in the store, while the build reads the layers' entries (a
+         * second pass over each layer) and works out the first steps' keys; the first RUN waits for them.
+         */
+        ImageSource.Image image(String name, Instruction where, Platform want, boolean unpack)
+                throws BuildException, IOException {
             String key = name + "@" + want.format();
             ImageSource.Image img = images.get(key);
             if (img != null) {
@@ -650,7 +662,8 @@ public final class Builder {
                 img = images.get(key);
                 if (img == null) {
                     try {
-                        img = new ImageSource(store, req.registry(), req.pull(), events::message).load(name, want);
+                        img = new ImageSource(store, req.registry(), req.pull(), events::message).load(name, want,
+                                unpack ? this::unpackInBackground : layer -> { });
                     } catch (BuildException e) {
                         throw error(where, e.getMessage());
                     }
@@ -658,6 +671,23 @@ public final class Builder {
                 }
             }
             return img;
+        }
+
+        /** One thread for all background unpacks: each is bound by the disk, and the build goes on meanwhile. */
+        private final java.util.concurrent.ExecutorService unpacker = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "jbuild-unpack");
+            t.setDaemon(true); // an unpack cut short leaves a temp dir that the next one removes
+            return t;
+        });
+
+        private void unpackInBackground(Layer layer) {
+            unpacker.execute(() -> {
+                try {
+                    store.rootfs().ensure(layer);
+                } catch (IOException | RuntimeException e) {
+                    // the RUN that needs the snapshot makes it again and reports the failure
+                }
+            });
         }
 
         private void dispatch(StageState st, Stage s, Instruction ins) throws BuildException, IOException {

@@ -56,6 +56,15 @@ final class ImageSource {
 
     /** The image of a tag or digest reference, pulled first when needed; an error says what is there instead. */
     Image load(String name, Platform want) throws BuildException, IOException {
+        return load(name, want, layer -> { });
+    }
+
+    /**
+     * {@link #load(String, Platform)}, telling BEFORE_INDEX of each layer (its blob in the store) before its
+     * entries are read, which reads the whole layer the first time.
+     */
+    Image load(String name, Platform want, java.util.function.Consumer<Layer> beforeIndex)
+            throws BuildException, IOException {
         Digest manifestDigest = resolve(name, want);
         byte[] json = store.blobs().read(manifestDigest);
         JsonNode node = OciJson.tree(json);
@@ -96,6 +105,7 @@ final class ImageSource {
                 throw new BuildException("image " + name + ": layer " + d.digest() + " is missing from the store");
             }
             Layer layer = new Layer(d, diffIds.get(i));
+            beforeIndex.accept(layer);
             List<LayerEntry> entries = LayerFiles.entries(store, layer);
             tree.apply(entries);
         }
