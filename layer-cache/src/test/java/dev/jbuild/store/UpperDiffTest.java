@@ -406,4 +406,26 @@ class UpperDiffTest {
         IOException e = assertThrows(IOException.class, () -> UpperDiff.entries(upper, Set.of(), null));
         assertTrue(e.getMessage().contains(".wh."), e.getMessage());
     }
+
+    @Test
+    void anUpperDirIsPristineOnlyAsItWasMade() throws IOException {
+        Path ref = Files.createDirectories(base.resolve("ref"));
+        Path u = Files.createDirectories(base.resolve("pristine"));
+        Posix.chmod(u, 0755);
+        assertTrue(UpperDiff.pristine(u, ref, 0755));
+        // overlay's own xattr on an upper root (its uuid) leaves it reusable
+        Posix.setXattr(u, "trusted.overlay.uuid", new byte[16]);
+        assertTrue(UpperDiff.pristine(u, ref, 0755));
+        Posix.chmod(u, 0700);
+        assertFalse(UpperDiff.pristine(u, ref, 0755), "a changed mode");
+        Posix.chmod(u, 0755);
+        Posix.setXattr(u, "user.note", new byte[] {'x'});
+        assertFalse(UpperDiff.pristine(u, ref, 0755), "an xattr a step set");
+        Posix.removeXattr(u, "user.note");
+        Posix.lchown(u, 12, 34);
+        assertFalse(UpperDiff.pristine(u, ref, 0755), "another owner");
+        Posix.lchown(u, 0, 0);
+        Files.writeString(u.resolve("f"), "x");
+        assertFalse(UpperDiff.pristine(u, ref, 0755), "an entry");
+    }
 }

@@ -186,7 +186,7 @@ public final class Builder {
                         run.execute(order);
                     } finally {
                         run.hasher.save();
-                        run.unpacker.shutdown(); // an unpack still running goes on (its thread ends with it)
+                        run.awaitUnpacks();
                     }
                     StageState st = run.states.get(target.index());
                     BuildResult result = finish(req, st, created, scratch, remote);
@@ -676,9 +676,24 @@ public final class Builder {
         /** One thread for all background unpacks: each is bound by the disk, and the build goes on meanwhile. */
         private final java.util.concurrent.ExecutorService unpacker = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "jbuild-unpack");
-            t.setDaemon(true); // an unpack cut short leaves a temp dir that the next one removes
+            t.setDaemon(true); // an unpack cut short (the JVM exits) leaves a temp dir that the next one removes
             return t;
         });
+
+        /**
+         * Waits for the background unpacks (a build that ends before its RUN steps, failed or cached, must not leave
+         * a thread writing into the store); an interrupted wait returns at once, the unpack going on.
+         */
+        void awaitUnpacks() {
+            unpacker.shutdown();
+            try {
+                while (!unpacker.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
+                    // a big layer on a slow disk: keep waiting
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
 
         private void unpackInBackground(Layer layer) {
             unpacker.execute(() -> {
