@@ -154,6 +154,8 @@ class PackagedCommandIT {
         assertTrue(noop.classLoads().contains(" dev.jbuild.cli.BuildRunner source: "), "no build ran");
         assertFalse(noop.classLoads().contains("org.apache.commons.compress.archivers.tar.TarArchiveOutputStream"),
                 "a build without -o loaded the tar writer");
+        // Nor the native-call library (JNA runs `ldconfig -p` as it starts): the store's directory hints are set once.
+        assertFalse(noop.classLoads().contains(" com.sun.jna.Native source: "), "a no-op build loaded JNA");
     }
 
     @Test

@@ -170,6 +170,29 @@ public final class RootfsSnapshots {
         this.dir = store.path("rootfs");
     }
 
+    /**
+     * The root of a complete snapshot of the layer in any variant, or null: for reading a file's bytes, which every
+     * variant holds alike (they differ in how owners and whiteouts are kept). Unlike {@link #ensure}, it needs no
+     * probe of this process's capabilities, so a no-op build that reads /etc/passwd does not pay for one.
+     */
+    public Path existing(Digest diffId) throws IOException {
+        Path plain = dir.resolve(diffId.hex());
+        if (complete(plain)) {
+            return plain.resolve("root");
+        }
+        if (!Files.isDirectory(dir)) {
+            return null;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, diffId.hex() + "-*")) {
+            for (Path p : ds) {
+                if (NAME.matcher(p.getFileName().toString()).matches() && complete(p)) {
+                    return p.resolve("root");
+                }
+            }
+        }
+        return null;
+    }
+
     /** {@link #ensure(Digest, Digest)} for a layer written or pulled earlier. */
     public Path ensure(Layer layer) throws IOException {
         return ensure(layer.diffId(), layer.digest());

@@ -72,13 +72,26 @@ public final class Store {
         // thousand: spread over block groups, each tree in one, their new files need not wait behind the recently
         // deleted inodes of other trees (ext4 without a journal skips each of them when it allocates one: up to
         // milliseconds per new file on a busy machine, against a tenth of that in a quiet group).
+        // Set once per store (the marker says so): the calls load the native-call library, which every later
+        // command, a no-op build included, would otherwise pay for at start-up.
         Files.createDirectories(r);
-        Posix.setTopDir(r);
+        Path hinted = r.resolve(".topdirs");
+        boolean hint = !Files.exists(hinted);
+        if (hint) {
+            Posix.setTopDir(r);
+        }
         for (String d : new String[] {"blobs/sha256", "diffids/sha256", "snapshots", "tmp"}) {
             Files.createDirectories(r.resolve(d));
         }
-        Posix.setTopDir(r.resolve("snapshots"));
-        Posix.setTopDir(r.resolve("tmp"));
+        if (hint) {
+            Posix.setTopDir(r.resolve("snapshots"));
+            Posix.setTopDir(r.resolve("tmp"));
+            try {
+                Files.createFile(hinted);
+            } catch (IOException e) {
+                // another process was first, or a read-only store: the next open sets the hints again
+            }
+        }
         // One canonical path per store, so that every Store object of this JVM on this root shares
         // the same lock objects (two channels on one lock file would break POSIX locking).
         r = r.toRealPath();

@@ -696,6 +696,11 @@ public final class Builder {
         }
 
         private void unpackInBackground(Layer layer) {
+            if (Files.exists(LayerIndex.path(store.root(), layer.diffId()))) {
+                // A layer this store has read before: its snapshot was made then if a RUN needed it, and a no-op
+                // build must not pay for the probe (and the native-call library) that a snapshot lookup costs.
+                return;
+            }
             unpacker.execute(() -> {
                 try {
                     store.rootfs().ensure(layer);

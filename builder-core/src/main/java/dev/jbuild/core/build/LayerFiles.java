@@ -101,9 +101,11 @@ final class LayerFiles {
      * may not make rootfs snapshots here, or a file its owner may not read there (owners not exact).
      */
     static java.io.InputStream open(Store store, Layer layer, String path) throws IOException {
-        Path root = null;
+        Path root = store.rootfs().existing(layer.diffId());
         try {
-            root = store.rootfs().ensure(layer);
+            if (root == null) {
+                root = store.rootfs().ensure(layer);
+            }
         } catch (IOException unsupported) {
             // no rootfs snapshots in this store for this process (e.g. no overlay whiteouts): the plain form
         }
