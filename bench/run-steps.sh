@@ -17,14 +17,17 @@ steps="${1:-50}"
 reps="${2:-3}"
 [ "$steps" -ge 2 ] || { echo "run-steps.sh: STEPS must be at least 2" >&2; exit 2; }
 
-# The CLI jar, rebuilt by the launcher when a source changed (not timed); JBUILD_JAR=PATH times another one.
+# By default the packaged command as users run it (cli/target/jbuild/bin/jbuild: its JVM, start-up archive and
+# options), rebuilt by ./jbuild when a source changed (not timed). JBUILD_JAR=PATH times another jar instead, with
+# plain `java [JBUILD_JAVA_OPTS] -jar` (how old and new code are alternated).
 if [ -n "${JBUILD_JAR:-}" ]; then
     jar="$(cd "$(dirname "$JBUILD_JAR")" && pwd)/$(basename "$JBUILD_JAR")"
+    java_opts=(${JBUILD_JAVA_OPTS:-})
+    jbuild_cmd=(java "${java_opts[@]}" -jar "$jar")
 else
     ./jbuild --version >/dev/null
-    jar="$root/cli/target/jbuild.jar"
+    jbuild_cmd=("$root/cli/target/jbuild/bin/jbuild")
 fi
-java_opts=(${JBUILD_JAVA_OPTS:-})
 
 # lowercase (hex): buildah names the image it pulls from the layout after its path, and image names are lowercase
 work="${TMPDIR:-/tmp}/jbuild-bench-run.$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
@@ -63,16 +66,16 @@ column() { awk -v c="$1" '{ print $c }'; }
 jbuild_build() {
     local runtime="$1" ctx="$2" store
     store="$(mktemp -d "$work/store.XXXXXX")"
-    java "${java_opts[@]}" -jar "$jar" load --root "$store" -i "$work/busybox" >/dev/null
+    "${jbuild_cmd[@]}" load --root "$store" -i "$work/busybox" >/dev/null
     local t0 t1 cpu=-
     t0=$(now_ms)
     if [ -x /usr/bin/time ]; then
         /usr/bin/time -f '%U %S' -o "$work/cpu" \
-            java "${java_opts[@]}" -jar "$jar" --root "$store" --runtime="$runtime" -q -t bench "$ctx" >/dev/null
+            "${jbuild_cmd[@]}" --root "$store" --runtime="$runtime" -q -t bench "$ctx" >/dev/null
         t1=$(now_ms)
         cpu=$(tail -n1 "$work/cpu" | awk '{ printf "%d", ($1 + $2) * 1000 }')
     else
-        java "${java_opts[@]}" -jar "$jar" --root "$store" --runtime="$runtime" -q -t bench "$ctx" >/dev/null
+        "${jbuild_cmd[@]}" --root "$store" --runtime="$runtime" -q -t bench "$ctx" >/dev/null
         t1=$(now_ms)
     fi
     rm -rf "$store"
@@ -85,7 +88,12 @@ has_runtime() {
 }
 
 echo "RUN step fixed cost: $steps x 'RUN true' FROM busybox, a cold store per build, median of $reps"
-echo "($(nproc) cores, $(uname -r), $(java -version 2>&1 | head -n1))"
+if [ -n "${JBUILD_JAR:-}" ]; then
+    jvm="$(java -version 2>&1 | head -n1)"
+else
+    jvm="the packaged command on $(cat "$root/cli/target/jbuild/lib/jbuild.java" 2>/dev/null || echo "the java on PATH")"
+fi
+echo "($(nproc) cores, $(uname -r), $jvm)"
 printf '%-22s %12s %12s %14s %16s %14s\n' "builder" "T($steps) ms" "T(1) ms" "ms/step" "total/$steps ms" "CPU ms/step"
 
 names=()
