@@ -696,7 +696,7 @@ public final class Builder {
         }
 
         private void unpackInBackground(Layer layer) {
-            if (Files.exists(LayerIndex.path(store.root(), layer.diffId()))) {
+            if (LayerFiles.local(store, layer)) {
                 // A layer this store has read before: its snapshot was made then if a RUN needed it, and a no-op
                 // build must not pay for the probe (and the native-call library) that a snapshot lookup costs.
                 return;

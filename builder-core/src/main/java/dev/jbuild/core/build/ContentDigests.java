@@ -84,7 +84,7 @@ public final class ContentDigests {
                 for (int n = in.read(buf); n > 0; n = in.read(buf)) {
                     md.update(buf, 0, n);
                 }
-                sb.append(Digest.fromMessageDigest(md.digest()).hex()).append('\t').append(e.path()).append('\n');
+                line(sb, Digest.fromMessageDigest(md.digest()), e.path());
             }
         }
         byte[] b = sb.toString().getBytes(StandardCharsets.UTF_8);
@@ -130,9 +130,14 @@ public final class ContentDigests {
             if (d == null) {
                 return;
             }
-            sb.append(d.hex()).append('\t').append(e.path()).append('\n');
+            line(sb, d, e.path());
         }
         install(storeRoot, diffId, sb.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** One line of a digests file (the format {@link #read} parses). */
+    private static void line(StringBuilder sb, Digest d, String path) {
+        sb.append(d.hex()).append('\t').append(path).append('\n');
     }
 
     /** Keeps a digests file that came with an imported cache (when this store has none). */
