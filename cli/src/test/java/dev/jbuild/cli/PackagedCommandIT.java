@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,7 +45,12 @@ class PackagedCommandIT {
 
         /** Where the JVM took the class of the command's entry point from. */
         String mainSource() {
-            return classLoads.lines().filter(l -> l.contains(" dev.jbuild.cli.Main source: ")).findFirst()
+            return source("dev.jbuild.cli.Main");
+        }
+
+        /** Where the JVM took the class NAME from: "shared objects file..." (an archive), the jar, or "not loaded". */
+        String source(String name) {
+            return classLoads.lines().filter(l -> l.contains(" " + name + " source: ")).findFirst()
                     .map(l -> l.substring(l.indexOf(" source: ") + 9)).orElse("not loaded");
         }
     }
@@ -132,6 +141,9 @@ class PackagedCommandIT {
         assertEquals(home.toRealPath().toString(), Path.of(r.javaHome()).toRealPath().toString());
         assertTrue(r.mainSource().startsWith("shared objects file"),
                 "with the AOT cache the command's classes are mapped, not loaded: " + r.mainSource());
+        // picocli's too: lib/jbuild.jar holds them as Java 8 class files, which the cache can hold (Java 5 ones not)
+        assertTrue(r.source("picocli.CommandLine").startsWith("shared objects file"),
+                "picocli was loaded from the jar, not the AOT cache: " + r.source("picocli.CommandLine"));
     }
 
     @Test
@@ -168,6 +180,76 @@ class PackagedCommandIT {
                 Path.of(r.javaHome()).toRealPath().toString());
         // the packaging dumped lib/jbuild.jsa with this JDK (the one running Maven and these tests)
         assertTrue(r.mainSource().startsWith("shared objects file"), "the CDS archive was not used: " + r.mainSource());
+        assertTrue(r.source("picocli.CommandLine").startsWith("shared objects file"),
+                "picocli was loaded from the jar, not the CDS archive: " + r.source("picocli.CommandLine"));
+    }
+
+    private static int majorVersion(byte[] classFile) {
+        return (classFile[6] & 0xff) << 8 | (classFile[7] & 0xff);
+    }
+
+    /**
+     * lib/jbuild.jar is the shaded jar (target/jbuild.jar) entry for entry, every entry stored, with its class files
+     * older than Java 6 (picocli's Java 5 ones: no stack map frames, which the archives need) upgraded to Java 8.
+     */
+    @Test
+    void theJarIsTheShadedJarStoredWithEveryClassFileOfJava6OrLater() throws Exception {
+        int upgraded = 0;
+        try (ZipFile packaged = new ZipFile(DIST.resolve("lib/jbuild.jar").toFile());
+             ZipFile shaded = new ZipFile(DIST.resolveSibling("jbuild.jar").toFile())) {
+            List<? extends ZipEntry> entries = Collections.list(packaged.entries());
+            List<? extends ZipEntry> originals = Collections.list(shaded.entries());
+            assertEquals(originals.size(), entries.size());
+            for (int i = 0; i < entries.size(); i++) {
+                ZipEntry entry = entries.get(i);
+                ZipEntry original = originals.get(i);
+                String name = entry.getName();
+                assertEquals(original.getName(), name, "entry " + i);
+                assertEquals(original.getTime(), entry.getTime(), name);
+                assertEquals(ZipEntry.STORED, entry.getMethod(), name + " is compressed");
+                byte[] data = packaged.getInputStream(entry).readAllBytes();
+                byte[] before = shaded.getInputStream(original).readAllBytes();
+                boolean classFile = name.endsWith(".class") && data.length >= 8;
+                if (classFile) {
+                    assertTrue(majorVersion(data) >= 50, name + " is a class file of version " + majorVersion(data));
+                }
+                if (classFile && majorVersion(before) < 50) {
+                    assertEquals(52, majorVersion(data), name);
+                    upgraded++;
+                } else {
+                    assertTrue(Arrays.equals(before, data), name + " differs from the shaded jar's");
+                }
+            }
+            try (var in = packaged.getInputStream(packaged.getEntry("picocli/CommandLine.class"))) {
+                assertEquals(52, majorVersion(in.readNBytes(8)));
+            }
+        }
+        assertTrue(upgraded >= 200, "only " + upgraded + " class files upgraded: are picocli's among them?");
+    }
+
+    /** Picocli's help and usage-error paths (the bulk of its code, and upgraded), on each JVM bin/jbuild may run. */
+    @Test
+    void helpAndUsageErrorsWorkWithTheUpgradedPicocli() throws Exception {
+        for (Map<String, String> env : List.of(Map.<String, String>of(), Map.of("JBUILD_JAVA", testJava()))) {
+            Run help = jbuild(DIST, env, "--help");
+            assertEquals(0, help.status(), help.err());
+            assertTrue(help.out().startsWith("Usage: jbuild [-hqV]"), help.out());
+            assertTrue(help.out().contains("  -V, --version              Print version information and exit.\n"),
+                    help.out());
+            assertTrue(help.out().contains("\n  help     Display help information about the specified command.\n"),
+                    help.out());
+
+            Run unknown = jbuild(DIST, env, "build", "--bogus");
+            assertEquals(2, unknown.status(), unknown.err());
+            assertEquals("", unknown.out());
+            assertTrue(ownErr(unknown).startsWith("Unknown option: '--bogus'\nUsage: jbuild build [-hqV]"),
+                    unknown.err());
+
+            Run badValue = jbuild(DIST, env, "build", "-j=many", tmp.toString());
+            assertEquals(2, badValue.status(), badValue.err());
+            assertTrue(ownErr(badValue).startsWith("Invalid value for option '--jobs': 'many' is not an int\n"),
+                    badValue.err());
+        }
     }
 
     /** A copy of the packaged command whose archives no longer match its jar (a relocated, rebuilt package). */
