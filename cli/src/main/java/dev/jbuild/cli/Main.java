@@ -121,6 +121,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
 
     public static void main(String[] args) {
         standalone = true;
+        StartupWarmup.startFor(args);
         fastProcessLaunch();
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
