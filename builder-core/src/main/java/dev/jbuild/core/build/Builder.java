@@ -1412,44 +1412,86 @@ public final class Builder {
 
         /** Content inputs of entries about to form a layer: names, kinds, modes, owners, link targets, contents. */
         private void entryInputs(StepKey k, List<LayerEntry> entries) throws IOException {
-            boolean aggregate = entries.size() > 2000;
-            Map<String, java.security.MessageDigest> groups = new TreeMap<>();
-            // One builder and one group digest reused from entry to entry: the entries come sorted, so a group's
-            // entries are neighbours (this loop runs 20,000 times for a big context, on every no-op build).
-            StringBuilder sb = new StringBuilder(160);
+            if (entries.size() <= 2000) {
+                StringBuilder sb = new StringBuilder(160);
+                for (LayerEntry e : entries) {
+                    sb.setLength(0);
+                    k.input("file " + e.path(), Digest.sha256(describe(sb, e).toString().getBytes(StandardCharsets.UTF_8)));
+                }
+                return;
+            }
+            // A big COPY's files count by group (the first two path components): one digest per group over its
+            // entries' lines, in entry order. The entries come sorted, so a group is a run of neighbours (a group met
+            // again later continues its digest). Groups are digested in parallel (this runs 20,000 times for a big
+            // context, on every no-op build) and added to the key in the group's order.
+            Map<String, List<int[]>> runs = new TreeMap<>();
             String lastGroup = null;
-            java.security.MessageDigest lastMd = null;
-            for (LayerEntry e : entries) {
-                sb.setLength(0);
-                if (aggregate) {
-                    sb.append(e.path()).append(' ');
-                }
-                sb.append(e.type()).append(' ').append(Integer.toOctalString(e.mode())).append(' ').append(e.uid())
-                        .append(':').append(e.gid()).append(' ').append(e.size());
-                if (e.linkTarget() != null) {
-                    sb.append(" -> ").append(e.linkTarget());
-                }
-                if (e.type() == LayerEntry.Type.FILE && e.content() != null) {
-                    hasher.appendDigest(sb.append(' '), e.content());
-                }
-                if (!aggregate) {
-                    k.input("file " + e.path(), Digest.sha256(sb.toString().getBytes(StandardCharsets.UTF_8)));
+            List<int[]> lastRuns = null;
+            for (int i = 0; i < entries.size(); i++) {
+                String path = entries.get(i).path();
+                int first = path.indexOf('/');
+                int second = first < 0 ? -1 : path.indexOf('/', first + 1);
+                int groupEnd = second < 0 ? path.length() : second;
+                if (lastGroup == null || lastGroup.length() != groupEnd || !path.startsWith(lastGroup)) {
+                    lastGroup = path.substring(0, groupEnd);
+                    lastRuns = runs.computeIfAbsent(lastGroup, g -> new ArrayList<>());
+                    lastRuns.add(new int[] {i, i + 1});
                 } else {
-                    String path = e.path();
-                    int first = path.indexOf('/');
-                    int second = first < 0 ? -1 : path.indexOf('/', first + 1);
-                    int groupEnd = second < 0 ? path.length() : second;
-                    if (lastGroup == null || lastGroup.length() != groupEnd || !path.startsWith(lastGroup)) {
-                        lastGroup = path.substring(0, groupEnd);
-                        lastMd = groups.computeIfAbsent(lastGroup, g -> Digest.newSha256());
-                    }
-                    sb.append('\n');
-                    lastMd.update(sb.toString().getBytes(StandardCharsets.UTF_8));
+                    lastRuns.get(lastRuns.size() - 1)[1] = i + 1;
                 }
             }
-            for (Map.Entry<String, java.security.MessageDigest> g : groups.entrySet()) {
-                k.input("files " + g.getKey(), Digest.fromMessageDigest(g.getValue().digest()));
+            List<String> names = new ArrayList<>(runs.keySet());
+            Digest[] digests = new Digest[names.size()];
+            try {
+                Workers.POOL.submit(() -> java.util.stream.IntStream.range(0, digests.length).parallel().forEach(g -> {
+                    java.security.MessageDigest md = Digest.newSha256();
+                    StringBuilder sb = new StringBuilder(160);
+                    try {
+                        for (int[] run : runs.get(names.get(g))) {
+                            for (int i = run[0]; i < run[1]; i++) {
+                                sb.setLength(0);
+                                LayerEntry e = entries.get(i);
+                                md.update(describe(sb.append(e.path()).append(' '), e).append('\n').toString()
+                                        .getBytes(StandardCharsets.UTF_8));
+                            }
+                        }
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    digests[g] = Digest.fromMessageDigest(md.digest());
+                })).get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while digesting the files of a COPY");
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable c = e.getCause();
+                if (c instanceof java.io.UncheckedIOException u) {
+                    throw u.getCause();
+                }
+                if (c instanceof RuntimeException r) {
+                    throw r;
+                }
+                if (c instanceof Error err) {
+                    throw err;
+                }
+                throw new IOException(c);
             }
+            for (int g = 0; g < digests.length; g++) {
+                k.input("files " + names.get(g), digests[g]);
+            }
+        }
+
+        /** An entry as its key counts it: type, mode, owner, size, link target and the content's digest. */
+        private StringBuilder describe(StringBuilder sb, LayerEntry e) throws IOException {
+            sb.append(e.type()).append(' ').append(Integer.toOctalString(e.mode())).append(' ').append(e.uid())
+                    .append(':').append(e.gid()).append(' ').append(e.size());
+            if (e.linkTarget() != null) {
+                sb.append(" -> ").append(e.linkTarget());
+            }
+            if (e.type() == LayerEntry.Type.FILE && e.content() != null) {
+                hasher.appendDigest(sb.append(' '), e.content());
+            }
+            return sb;
         }
     }
 

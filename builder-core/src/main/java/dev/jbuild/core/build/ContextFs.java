@@ -166,13 +166,10 @@ final class ContextFs implements SourceFs {
     }
 
     /**
-     * Directories are walked in parallel: a no-op build of a 20,000-file context spends most of its time in the
-     * stat of every file and the Java around it, and the other core is mostly idle meanwhile. The walk's result
-     * does not depend on the schedule: each directory's entries come sorted, and a subdirectory's are spliced in
-     * after its own entry, in order. Its threads are daemons and idle ones end after a while.
+     * Directories are walked in parallel ({@link Workers}). The walk's result does not depend on the schedule: each
+     * directory's entries come sorted, and a subdirectory's are spliced in after its own entry, in order.
      */
-    private static final ForkJoinPool WALKERS = new ForkJoinPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
-            ForkJoinPool.defaultForkJoinWorkerThreadFactory, null, false);
+    private static final ForkJoinPool WALKERS = Workers.POOL;
 
     /** A BuildException through the fork/join framework, which carries only unchecked ones. */
     private static final class WalkFailure extends RuntimeException {
