@@ -57,7 +57,7 @@ final class PullCommand extends StoreCommand {
         }
         PullResult r;
         ProgressListener listener = quiet ? ProgressListener.NONE : Registries.pullListener(out);
-        try (RegistryClient client = new RegistryClient(registry.options(listener).withEndpointMemoIn(store.root()))) {
+        try (RegistryClient client = new RegistryClient(registry.options(listener))) {
             r = client.pull(ref, p, store);
         }
         if (!quiet) {

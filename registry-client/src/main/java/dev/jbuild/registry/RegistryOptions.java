@@ -52,7 +52,6 @@ public final class RegistryOptions {
     private final String userAgent;
     private final List<Interceptor> interceptors;
     private final ProgressListener progressListener;
-    private final Path endpointMemo;
 
     private RegistryOptions(Builder b) {
         this.insecureRegistries = Set.copyOf(b.insecureRegistries);
@@ -70,7 +69,6 @@ public final class RegistryOptions {
         this.userAgent = b.userAgent;
         this.interceptors = List.copyOf(b.interceptors);
         this.progressListener = b.progressListener;
-        this.endpointMemo = b.endpointMemo;
     }
 
     public static Builder builder() {
@@ -99,7 +97,6 @@ public final class RegistryOptions {
         b.userAgent = userAgent;
         b.interceptors.addAll(interceptors);
         b.progressListener = progressListener;
-        b.endpointMemo = endpointMemo;
         return b;
     }
 
@@ -176,19 +173,6 @@ public final class RegistryOptions {
         return interceptors;
     }
 
-    /** Where the plain-HTTP answer of a loopback or insecure registry is remembered between processes, or null. */
-    public Path endpointMemo() {
-        return endpointMemo;
-    }
-
-    /**
-     * These options with the endpoint memo in a store ({@code STORE/registries}), unless one is set already: a
-     * build from a loopback registry then skips its TLS probe after the first time.
-     */
-    public RegistryOptions withEndpointMemoIn(Path storeRoot) {
-        return endpointMemo != null ? this : toBuilder().endpointMemo(storeRoot.resolve("registries")).build();
-    }
-
     public ProgressListener progressListener() {
         return progressListener;
     }
@@ -216,7 +200,6 @@ public final class RegistryOptions {
         private String userAgent = "jbuild";
         private final List<Interceptor> interceptors = new ArrayList<>();
         private ProgressListener progressListener = ProgressListener.NONE;
-        private Path endpointMemo;
 
         private Builder() {}
 
@@ -316,16 +299,6 @@ public final class RegistryOptions {
 
         public Builder progressListener(ProgressListener l) {
             this.progressListener = l == null ? ProgressListener.NONE : l;
-            return this;
-        }
-
-        /**
-         * A directory in which to remember that a loopback or insecure registry answered over plain HTTP, so that the
-         * next process asks it over HTTP first instead of probing TLS (and setting TLS up) on every run. A registry
-         * that has since turned to TLS refuses the plain request, and discovery starts over.
-         */
-        public Builder endpointMemo(Path directory) {
-            this.endpointMemo = directory;
             return this;
         }
 

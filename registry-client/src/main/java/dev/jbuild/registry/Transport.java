@@ -33,12 +33,12 @@ import okhttp3.Response;
  */
 final class Transport implements AutoCloseable {
     static final String DOCKER_HUB_API = "registry-1.docker.io";
-    /** How long the TLS probe of a loopback or insecure registry waits for an answer. */
+    /** How long the probes of a loopback or insecure registry (plain HTTP, then TLS) wait for an answer. */
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
 
     /** A registry's API base ({@code scheme://host[:port]/}) and the client to reach it with. */
     record Endpoint(String registry, HttpUrl base, OkHttpClient client, List<String> challenges,
-            boolean plainHttpRefused) {
+            boolean plainHttpRefused, boolean registryAnswer) {
         HttpUrl v2(String path) {
             return HttpUrl.get(base + "v2/" + path);
         }
@@ -267,16 +267,6 @@ final class Transport implements AutoCloseable {
             throw failures.of("configure TLS for " + registry, e);
         }
         HttpUrl https = HttpUrl.get("https://" + host + "/");
-        if (mayUseHttp && rememberedHttp(registry)) {
-            try {
-                Endpoint http = ping(registry, HttpUrl.get("http://" + host + "/"), client, false);
-                if (!http.plainHttpRefused()) {
-                    return http;
-                }
-            } catch (IOException e) {
-                // gone or changed: discover it again
-            }
-        }
         if (!mayUseHttp) {
             try {
                 return ping(registry, https, client, true);
@@ -289,14 +279,31 @@ final class Transport implements AutoCloseable {
                         e);
             }
         }
-        // Loopback or insecure: TLS if the registry speaks it (one quick probe), else plain HTTP.
+        // Loopback or insecure: plain HTTP when the registry answers it as a registry does (200 or 401 to /v2/), else
+        // TLS. Plain HTTP is asked first because it is what such registries mostly speak, and a TLS probe costs a
+        // handshake (an EC key pair: ~140 ms of CPU on the critical path of a cold build). Nothing is lost by the
+        // order: a port speaks one of the two (a TLS server refuses the plain request, which carries no credentials),
+        // and a registry that may be reached over plain HTTP may as well be reached so after a failed handshake.
+        HttpUrl http = HttpUrl.get("http://" + host + "/");
+        IOException plainFailure = null;
         try {
-            Endpoint tls = ping(registry, https, client.newBuilder().readTimeout(PROBE_TIMEOUT).build(), false);
-            forgetHttp(registry);
-            return tls;
+            Endpoint plain = ping(registry, http, client.newBuilder().readTimeout(PROBE_TIMEOUT).build(), false);
+            if (plain.registryAnswer()) {
+                return plain;
+            }
         } catch (java.net.ConnectException e) {
             throw failures.of("connect to " + registry, e);
         } catch (IOException e) {
+            plainFailure = e; // a TLS server may close the connection on a plain request
+        }
+        try {
+            return ping(registry, https, client.newBuilder().readTimeout(PROBE_TIMEOUT).build(), false);
+        } catch (java.net.ConnectException e) {
+            throw failures.of("connect to " + registry, e);
+        } catch (IOException e) {
+            if (plainFailure != null) {
+                e.addSuppressed(plainFailure);
+            }
             if (Tls.isCertificateProblem(e)) {
                 throw failures.of("connect to " + registry + " over TLS (trust its CA with the CA file option or "
                         + certsHint(registry) + ", or name " + registry + " as an insecure registry)", e);
@@ -305,55 +312,17 @@ final class Transport implements AutoCloseable {
                 throw failures.of("connect to " + registry + " over TLS", e); // it speaks TLS, but refused us
             }
             try {
-                Endpoint http = ping(registry, HttpUrl.get("http://" + host + "/"), client, true);
-                if (http.challenges().isEmpty() && http.plainHttpRefused()) {
+                Endpoint plain = ping(registry, http, client, true);
+                if (plain.challenges().isEmpty() && plain.plainHttpRefused()) {
                     throw failures.of("connect to " + registry + " over TLS", e);
                 }
-                rememberHttp(registry);
-                return http;
+                return plain;
             } catch (RegistryException e2) {
                 throw e2;
             } catch (IOException e2) {
                 e2.addSuppressed(e);
                 throw failures.of("connect to " + registry, e2);
             }
-        }
-    }
-
-    private Path memoFile(String registry) {
-        Path dir = options.endpointMemo();
-        return dir == null ? null
-                : dir.resolve(java.net.URLEncoder.encode(registry, java.nio.charset.StandardCharsets.UTF_8) + ".http");
-    }
-
-    private boolean rememberedHttp(String registry) {
-        Path f = memoFile(registry);
-        return f != null && Files.isRegularFile(f);
-    }
-
-    private void forgetHttp(String registry) {
-        Path f = memoFile(registry);
-        try {
-            if (f != null) {
-                Files.deleteIfExists(f);
-            }
-        } catch (IOException e) {
-            // the next process asks over HTTP once more, is refused, and probes TLS
-        }
-    }
-
-    /** Best effort: a memo that cannot be written only costs the next process a TLS probe. */
-    private void rememberHttp(String registry) {
-        Path f = memoFile(registry);
-        if (f == null || Files.isRegularFile(f)) {
-            return;
-        }
-        try {
-            Files.createDirectories(f.getParent());
-            Path tmp = Files.createTempFile(f.getParent(), ".memo", ".tmp");
-            Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
-            // ignored
         }
     }
 
@@ -378,7 +347,7 @@ final class Transport implements AutoCloseable {
                 boolean refused = r.code() == 400 && !base.isHttps()
                         && r.peekBody(4096).string().contains("HTTP request to an HTTPS server");
                 return new Endpoint(registry, base, client, r.code() == 401 ? r.headers("WWW-Authenticate") : List.of(),
-                        refused);
+                        refused, r.code() == 200 || r.code() == 401);
             } catch (SSLException | UnknownHostException e) {
                 throw e; // a certificate problem, or a name that does not resolve: trying again does not help
             } catch (IOException e) {

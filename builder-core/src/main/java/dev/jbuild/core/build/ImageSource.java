@@ -49,7 +49,7 @@ final class ImageSource {
      */
     ImageSource(Store store, RegistryOptions registry, boolean pull, Consumer<String> progress) {
         this.store = store;
-        this.registry = registry == null ? null : registry.withEndpointMemoIn(store.root());
+        this.registry = registry;
         this.pull = pull;
         this.progress = progress;
     }

@@ -50,7 +50,7 @@ public final class ImagePusher {
             };
         }
         PushResult r;
-        try (RegistryClient client = new RegistryClient(options.withEndpointMemoIn(store.root()).toBuilder()
+        try (RegistryClient client = new RegistryClient(options.toBuilder()
                 .progressListener(listener).build())) {
             r = client.push(repository.withTag(null).withDigest(null), tags, digest, store);
         }
