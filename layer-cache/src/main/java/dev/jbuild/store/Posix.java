@@ -1,8 +1,5 @@
 package dev.jbuild.store;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
-import com.sun.jna.Native;
 import java.io.IOException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +14,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The few Linux system calls the JDK lacks (through JNA): mknod, lchown, chmod with the
+ * The few Linux system calls the JDK lacks (through our JNI library, src/main/c/jbuild-posix.c): mknod, lchown, chmod with the
  * setuid/setgid/sticky bits, symlink and readlink on raw bytes, utimensat without following
  * links, and the {@code l*xattr} family. Paths are encoded as the JDK encodes them
  * ({@code sun.jnu.encoding}). Failures are IOExceptions (FileSystemException subclasses) naming
@@ -46,79 +43,49 @@ final class Posix {
     private static final int AT_FDCWD = -100;
     private static final int AT_SYMLINK_NOFOLLOW = 0x100;
 
-    /** The C library, each call throwing LastErrorException on -1. */
-    interface LibC extends Library {
-        int mknod(byte[] path, int mode, long dev) throws LastErrorException;
-
-        int lchown(byte[] path, int uid, int gid) throws LastErrorException;
-
-        int chmod(byte[] path, int mode) throws LastErrorException;
-
-        int symlink(byte[] target, byte[] linkpath) throws LastErrorException;
-
-        long readlink(byte[] path, byte[] buf, long size) throws LastErrorException;
-
-        int utimensat(int dirfd, byte[] path, long[] times, int flags) throws LastErrorException;
-
-        long lgetxattr(byte[] path, byte[] name, byte[] value, long size) throws LastErrorException;
-
-        long llistxattr(byte[] path, byte[] list, long size) throws LastErrorException;
-
-        int lsetxattr(byte[] path, byte[] name, byte[] value, long size, int flags) throws LastErrorException;
-
-        int lremovexattr(byte[] path, byte[] name) throws LastErrorException;
-
-        int geteuid();
-
-        int open(byte[] path, int flags) throws LastErrorException;
-
-        int close(int fd) throws LastErrorException;
-
-        int ioctl(int fd, long request, int[] arg) throws LastErrorException;
-    }
-
-    /** glibc before 2.33 exports mknod only as {@code __xmknod}. */
-    interface OldMknod extends Library {
-        int __xmknod(int ver, byte[] path, int mode, long[] dev) throws LastErrorException;
-    }
-
     private static final class Holder {
-        static final LibC C;
         static final Throwable FAILURE;
         static {
-            LibC c = null;
             Throwable failure = null;
             try {
                 if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
                     throw new UnsupportedOperationException("not Linux (" + System.getProperty("os.name") + ")");
                 }
-                if (Native.LONG_SIZE != 8) {
+                if (!"64".equals(System.getProperty("sun.arch.data.model"))) {
                     throw new UnsupportedOperationException("a 64-bit JVM is required");
                 }
-                c = Native.load("c", LibC.class);
-            } catch (Throwable t) { // UnsatisfiedLinkError, NoClassDefFoundError, ...
+                NativeLibraryFile.load("libjbuild-posix");
+                PosixCalls.geteuid(); // links a native method now: a library without our symbols fails here
+            } catch (Throwable t) { // IOException, UnsatisfiedLinkError (a noexec directory), ...
                 failure = t;
             }
-            C = c;
             FAILURE = failure;
         }
     }
 
-    /** Whether the native calls work here (Linux, 64-bit, JNA loaded). */
+    /** Whether the native calls work here (Linux, 64-bit, our library loaded). */
     static boolean available() {
-        return Holder.C != null;
+        return Holder.FAILURE == null;
     }
 
-    private static LibC c() throws IOException {
-        if (Holder.C == null) {
+    private static void c() throws IOException {
+        if (Holder.FAILURE != null) {
             throw new IOException("native file-system calls are unavailable (overlay snapshots need Linux): "
                     + Holder.FAILURE, Holder.FAILURE);
         }
-        return Holder.C;
+    }
+
+    /** The result of a native call, or the IOException of its {@code -errno}. */
+    private static long check(long r, String call, Path path) throws IOException {
+        if (r < 0) {
+            throw error((int) -r, call, path, null);
+        }
+        return r;
     }
 
     static int geteuid() throws IOException {
-        return c().geteuid();
+        c();
+        return (int) PosixCalls.geteuid();
     }
 
     private static Charset pathCharset() {
@@ -145,8 +112,7 @@ final class Posix {
         return cstring(xattr.getBytes(StandardCharsets.UTF_8));
     }
 
-    static IOException error(LastErrorException e, String call, Path path, String other) {
-        int errno = e.getErrorCode();
+    static IOException error(int errno, String call, Path path, String other) {
         String text = call + ": " + strerror(errno) + " (errno " + errno + ")";
         FileSystemException ex = switch (errno) {
             case ENOENT -> new NoSuchFileException(path.toString(), other, text);
@@ -154,7 +120,7 @@ final class Posix {
             case EACCES, EPERM -> new AccessDeniedException(path.toString(), other, text);
             default -> new FileSystemException(path.toString(), other, text);
         };
-        ex.initCause(new ErrnoException(errno, e));
+        ex.initCause(new ErrnoException(errno));
         return ex;
     }
 
@@ -173,8 +139,8 @@ final class Posix {
         private static final long serialVersionUID = 1L;
         final int errno;
 
-        ErrnoException(int errno, Throwable cause) {
-            super("errno " + errno, cause);
+        ErrnoException(int errno) {
+            super("errno " + errno);
             this.errno = errno;
         }
     }
@@ -218,20 +184,8 @@ final class Posix {
 
     /** mknod(2): {@code mode} includes the file type ({@link #S_IFCHR}, ...). */
     static void mknod(Path p, int mode, int major, int minor) throws IOException {
-        LibC c = c();
-        byte[] path = cpath(p);
-        long dev = makedev(major, minor);
-        try {
-            c.mknod(path, mode, dev);
-        } catch (UnsatisfiedLinkError old) {
-            try {
-                Native.load("c", OldMknod.class).__xmknod(0, path, mode, new long[] {dev});
-            } catch (LastErrorException e) {
-                throw error(e, "mknod", p, null);
-            }
-        } catch (LastErrorException e) {
-            throw error(e, "mknod", p, null);
-        }
+        c();
+        check(PosixCalls.mknod(cpath(p), mode, makedev(major, minor)), "mknod", p);
     }
 
     /** lchown(2); ids are unsigned 32-bit. */
@@ -239,43 +193,29 @@ final class Posix {
         if (uid < 0 || uid > 0xfffffffeL || gid < 0 || gid > 0xfffffffeL) {
             throw new FileSystemException(p.toString(), null, "uid/gid " + uid + ":" + gid + " out of range");
         }
-        try {
-            c().lchown(cpath(p), (int) uid, (int) gid);
-        } catch (LastErrorException e) {
-            throw error(e, "lchown", p, null);
-        }
+        c();
+        check(PosixCalls.lchown(cpath(p), (int) uid, (int) gid), "lchown", p);
     }
 
     /** chmod(2) with all of 07777. Follows symlinks: never call it on one. */
     static void chmod(Path p, int mode) throws IOException {
-        try {
-            c().chmod(cpath(p), mode & 07777);
-        } catch (LastErrorException e) {
-            throw error(e, "chmod", p, null);
-        }
+        c();
+        check(PosixCalls.chmod(cpath(p), mode & 07777), "chmod", p);
     }
 
     /** symlink(2) with the target's bytes unchanged (the JDK would normalise "a//b/" to "a/b"). */
     static void symlink(String target, Path link) throws IOException {
-        try {
-            c().symlink(cstring(target.getBytes(StandardCharsets.UTF_8)), cpath(link));
-        } catch (LastErrorException e) {
-            throw error(e, "symlink", link, null);
-        }
+        c();
+        check(PosixCalls.symlink(cstring(target.getBytes(StandardCharsets.UTF_8)), cpath(link)), "symlink", link);
     }
 
     /** readlink(2), the target's bytes decoded as UTF-8 and otherwise unchanged. */
     static String readlink(Path link) throws IOException {
-        LibC c = c();
+        c();
         byte[] path = cpath(link);
         for (int size = 256; ; size *= 4) {
             byte[] buf = new byte[size];
-            long n;
-            try {
-                n = c.readlink(path, buf, size);
-            } catch (LastErrorException e) {
-                throw error(e, "readlink", link, null);
-            }
+            long n = check(PosixCalls.readlink(path, buf), "readlink", link);
             if (n < size) {
                 return new String(buf, 0, (int) n, StandardCharsets.UTF_8);
             }
@@ -287,18 +227,15 @@ final class Posix {
 
     /** Sets atime and mtime to {@code t} (nanoseconds kept) without following a symlink. */
     static void lutimes(Path p, Instant t) throws IOException {
-        long[] times = {t.getEpochSecond(), t.getNano(), t.getEpochSecond(), t.getNano()};
-        try {
-            c().utimensat(AT_FDCWD, cpath(p), times, AT_SYMLINK_NOFOLLOW);
-        } catch (LastErrorException e) {
-            throw error(e, "utimensat", p, null);
-        }
+        c();
+        check(PosixCalls.utimensat(AT_FDCWD, cpath(p), t.getEpochSecond(), t.getNano(), t.getEpochSecond(), t.getNano(),
+                AT_SYMLINK_NOFOLLOW), "utimensat", p);
     }
 
     private static final int O_RDONLY_DIRECTORY_NOFOLLOW_CLOEXEC = 0 | 0200000 | 0400000 | 02000000;
     private static final long FS_IOC_GETFLAGS = 0x80086601L;
     private static final long FS_IOC_SETFLAGS = 0x40086602L;
-    private static final int FS_TOPDIR_FL = 0x00020000;
+    static final int FS_TOPDIR_FL = 0x00020000;
 
     /**
      * Marks a directory as a top of directory hierarchies for ext2/3/4's Orlov allocator (chattr +T): its new
@@ -309,63 +246,50 @@ final class Posix {
         if (!available()) {
             return false;
         }
-        LibC c = Holder.C;
-        int fd;
-        try {
-            fd = c.open(cpath(dir), O_RDONLY_DIRECTORY_NOFOLLOW_CLOEXEC);
-        } catch (LastErrorException e) {
+        long fd = PosixCalls.open(cpath(dir), O_RDONLY_DIRECTORY_NOFOLLOW_CLOEXEC);
+        if (fd < 0) {
             return false;
         }
         try {
             int[] flags = new int[1];
-            c.ioctl(fd, FS_IOC_GETFLAGS, flags);
+            if (PosixCalls.ioctlInt((int) fd, FS_IOC_GETFLAGS, flags) < 0) {
+                return false; // not ext2/3/4 (ENOTTY, EOPNOTSUPP)
+            }
             if ((flags[0] & FS_TOPDIR_FL) != 0) {
                 return true;
             }
             flags[0] |= FS_TOPDIR_FL;
-            c.ioctl(fd, FS_IOC_SETFLAGS, flags);
-            return true;
-        } catch (LastErrorException e) {
-            return false; // not ext2/3/4 (ENOTTY, EOPNOTSUPP), or not the owner
+            return PosixCalls.ioctlInt((int) fd, FS_IOC_SETFLAGS, flags) == 0; // fails when not the owner
         } finally {
-            try {
-                c.close(fd);
-            } catch (LastErrorException ignored) {
-                // nothing to do
-            }
+            PosixCalls.close((int) fd);
         }
     }
 
     /** Every extended attribute of {@code p} (not following a symlink), by name. */
     static Map<String, byte[]> listXattrs(Path p) throws IOException {
-        LibC c = c();
+        c();
         byte[] path = cpath(p);
         TreeMap<String, byte[]> out = new TreeMap<>();
         byte[] list;
         while (true) {
-            long size;
-            try {
-                size = c.llistxattr(path, null, 0);
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() == EOPNOTSUPP) {
-                    return out; // the file system has no xattrs
-                }
-                throw error(e, "llistxattr", p, null);
+            long size = PosixCalls.llistxattr(path, null);
+            if (size == -EOPNOTSUPP) {
+                return out; // the file system has no xattrs
             }
+            check(size, "llistxattr", p);
             if (size == 0) {
                 return out;
             }
             list = new byte[(int) size];
-            try {
-                long n = c.llistxattr(path, list, size);
+            long n = PosixCalls.llistxattr(path, list);
+            if (n >= 0) {
                 list = Arrays.copyOf(list, (int) n);
                 break;
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() != ERANGE) {
-                    throw error(e, "llistxattr", p, null);
-                }
-                // grew meanwhile: again
             }
+            if (n != -ERANGE) {
+                check(n, "llistxattr", p);
+            }
+            // grew meanwhile: again
         }
         int start = 0;
         for (int i = 0; i < list.length; i++) {
@@ -385,53 +309,44 @@ final class Posix {
 
     /** One extended attribute, or null when absent. */
     static byte[] getXattr(Path p, String name) throws IOException {
-        LibC c = c();
+        c();
         byte[] path = cpath(p);
         byte[] cn = cname(name);
         while (true) {
-            long size;
-            try {
-                size = c.lgetxattr(path, cn, null, 0);
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() == ENODATA || e.getErrorCode() == EOPNOTSUPP) {
-                    return null;
-                }
-                throw error(e, "lgetxattr " + name, p, null);
+            long size = PosixCalls.lgetxattr(path, cn, null);
+            if (size == -ENODATA || size == -EOPNOTSUPP) {
+                return null;
             }
+            check(size, "lgetxattr " + name, p);
             byte[] v = new byte[(int) size];
             if (size == 0) {
                 return v;
             }
-            try {
-                long n = c.lgetxattr(path, cn, v, size);
+            long n = PosixCalls.lgetxattr(path, cn, v);
+            if (n >= 0) {
                 return n == size ? v : Arrays.copyOf(v, (int) n);
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() == ENODATA) {
-                    return null;
-                }
-                if (e.getErrorCode() != ERANGE) {
-                    throw error(e, "lgetxattr " + name, p, null);
-                }
             }
+            if (n == -ENODATA) {
+                return null;
+            }
+            if (n != -ERANGE) {
+                check(n, "lgetxattr " + name, p);
+            }
+            // grew meanwhile: again
         }
     }
 
     /** Sets an extended attribute (not following a symlink). */
     static void setXattr(Path p, String name, byte[] value) throws IOException {
-        try {
-            c().lsetxattr(cpath(p), cname(name), value.length == 0 ? null : value, value.length, 0);
-        } catch (LastErrorException e) {
-            throw error(e, "lsetxattr " + name, p, null);
-        }
+        c();
+        check(PosixCalls.lsetxattr(cpath(p), cname(name), value.length == 0 ? null : value, 0), "lsetxattr " + name, p);
     }
 
     static void removeXattr(Path p, String name) throws IOException {
-        try {
-            c().lremovexattr(cpath(p), cname(name));
-        } catch (LastErrorException e) {
-            if (e.getErrorCode() != ENODATA) {
-                throw error(e, "lremovexattr " + name, p, null);
-            }
+        c();
+        long r = PosixCalls.lremovexattr(cpath(p), cname(name));
+        if (r != -ENODATA) {
+            check(r, "lremovexattr " + name, p);
         }
     }
 }

@@ -53,7 +53,7 @@ class RootlessTest {
         Posix.lchown(tmp, NOBODY, NOBODY);
         Posix.lchown(root, NOBODY, NOBODY);
         List<String> cmd = List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
-                TestData.javaExecutable().toString(), "-Djava.io.tmpdir=" + tmp, "-Djna.tmpdir=" + tmp,
+                TestData.javaExecutable().toString(), "-Djava.io.tmpdir=" + tmp,
                 "-cp", String.join(java.io.File.pathSeparator, entries), ChildMain.class.getName(), "rootless",
                 root.toString());
         TestData.Result r = TestData.run(base, cmd.toArray(String[]::new));

@@ -1,0 +1,240 @@
+/*
+ * libjbuild-posix: the native methods of dev.jbuild.store.PosixCalls, the few Linux calls the JDK lacks (mknod,
+ * lchown, chmod with 07777, symlink/readlink on raw bytes, utimensat without following links, the l*xattr
+ * family, geteuid, and open/ioctl/close for ext4's directory flags). Plain C + JNI, libc only; built by Maven
+ * (layer-cache/pom.xml) and shipped in the jar, loaded with System.load (see NativeLibraryFile.java).
+ *
+ * Each method returns the call's result, or -errno when it failed: Java turns that into the same
+ * FileSystemException (with its errno) as before. Paths and xattr names come as NUL-terminated byte arrays
+ * (Posix.cpath); a null buffer is passed as NULL (the size queries of readlink's and the xattr calls' callers).
+ * This loads in a fraction of the time JNA needed (which extracts libjnidispatch and, on Linux, runs
+ * "ldconfig -p" when it first looks for libc).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <jni.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A Java byte array pinned (copied) for one call: NULL for a null array. */
+typedef struct {
+    jbyteArray array;
+    jbyte *bytes;
+} bytes_t;
+
+static int get_bytes(JNIEnv *env, jbyteArray array, bytes_t *b) {
+    b->array = array;
+    b->bytes = NULL;
+    if (array == NULL) return 0;
+    b->bytes = (*env)->GetByteArrayElements(env, array, NULL);
+    return b->bytes == NULL ? -1 : 0; /* NULL: an OutOfMemoryError is pending */
+}
+
+/* Releases b; copy_back writes the native bytes back to the Java array (output buffers). */
+static void release_bytes(JNIEnv *env, bytes_t *b, int copy_back) {
+    if (b->bytes != NULL) (*env)->ReleaseByteArrayElements(env, b->array, b->bytes, copy_back ? 0 : JNI_ABORT);
+    b->bytes = NULL;
+}
+
+static jlong result(long r) {
+    return r < 0 ? -(jlong)errno : (jlong)r;
+}
+
+#define PATH(b) ((const char *)(b).bytes)
+
+JNIEXPORT jlong JNICALL Java_dev_jbuild_store_PosixCalls_mknod(JNIEnv *env, jclass cls, jbyteArray path, jint mode,
+                                                                 jlong dev) {
+    (void)cls;
+    bytes_t p;
+    if (get_bytes(env, path, &p)) return -ENOMEM;
+    /* glibc before 2.33 has mknod only as an inline wrapper of __xmknod in <sys/stat.h>: the header handles it. */
+    long r = mknod(PATH(p), (mode_t)mode, (dev_t)dev);
+    jlong out = result(r);
+    release_bytes(env, &p, 0);
+    return out;
+}
+
+JNIEXPORT jlong JNICALL Java_dev_jbuild_store_PosixCalls_lchown(JNIEnv *env, jclass cls, jbyteArray path, jint uid,
+                                                                  jint gid) {
+    (void)cls;
+    bytes_t p;
+    if (get_bytes(env, path, &p)) return -ENOMEM;
+    jlong out = result(lchown(PATH(p), (uid_t)(unsigned)uid, (gid_t)(unsigned)gid));
+    release_bytes(env, &p, 0);
+    return out;
+}
+
+JNIEXPORT jlong JNICALL Java_dev_jbuild_store_PosixCalls_chmod(JNIEnv *env, jclass cls, jbyteArray path, jint mode) {
+    (void)cls;
+    bytes_t p;
+    if (get_bytes(env, path, &p)) return -ENOMEM;
+    jlong out = result(chmod(PATH(p), (mode_t)mode));
+    release_bytes(env, &p, 0);
+    return out;
+}
+
+JNIEXPORT jlong JNICALL Java_dev_jbuild_store_PosixCalls_symlink(JNIEnv *env, jclass cls, jbyteArray target,
+                                                                   jbyteArray linkpath) {
+    (void)cls;
+    bytes_t t, l;
+    if (get_bytes(env, target, &t)) return -ENOMEM;
+    if (get_bytes(env, linkpath, &l)) {
+        release_bytes(env, &t, 0);
+        return -ENOMEM;
+    }
+    jlong out = result(symlink(PATH(t), PATH(l)));
+    release_bytes(env, &l, 0);
+    release_bytes(env, &t, 0);
+    return out;
+}
+
+JNIEXPORT jlong JNICALL Java_dev_jbuild_store_PosixCalls_readlink(JNIEnv *env, jclass cls, jbyteArray path,
+                                                                    jbyteArray buf) {
+    (void)cls;
+    bytes_t p, b;
+    if (get_bytes(env, path, &p)) return -ENOMEM;
+    if (get_bytes(env, buf, &b)) {
+        release_bytes(env, &p, 0);
+        return -ENOMEM;
+    }
+    size_t size = buf == NULL ? 0 : (size_t)(*env)->GetArrayLength(env, buf);
+    jlong out = result(readlink(PATH(p), (char *)b.bytes, size));
+    release_bytes(env, &b, out > 0);
+    release_bytes(env, &p, 0);
+    return out;
+}
+
+/* times: {atime seconds, atime nanoseconds, mtime seconds, mtime nanoseconds}. */
+JNIEXPORT jlong JNICALL Java_dev_jbuild_store_PosixCalls_utimensat(JNIEnv *env, jclass cls, jint dirfd,
+                                                                     jbyteArray path, jlong atime_sec,
+                                                                     jlong atime_nsec, jlong mtime_sec,
+                                                                     jlong mtime_nsec, jint flags) {
+    (void)cls;
+    bytes_t p;
+    if (get_bytes(env, path, &p)) return -ENOMEM;
+    struct timespec times[2] = {{.tv_sec = (time_t)atime_sec, .tv_nsec = (long)atime_nsec},
+                                {.tv_sec = (time_t)mtime_sec, .tv_nsec = (long)mtime_nsec}};
+    jlong out = result(utimensat(dirfd, PATH(p), times, flags));
+    release_bytes(env, &p, 0);
+    return out;
+}
+
+/* value: null to ask for the size; else filled with up to its length. */
+JNIEXPORT jlong JNICALL Java_dev_jbuild_store_PosixCalls_lgetxattr(JNIEnv *env, jclass cls, jbyteArray path,
+                                                                     jbyteArray name, jbyteArray value) {
+    (void)cls;
+    bytes_t p, n, v;
+    if (get_bytes(env, path, &p)) return -ENOMEM;
+    if (get_bytes(env, name, &n)) {
+        release_bytes(env, &p, 0);
+        return -ENOMEM;
+    }
+    if (get_bytes(env, value, &v)) {
+        release_bytes(env, &n, 0);
+        release_bytes(env, &p, 0);
+        return -ENOMEM;
+    }
+    size_t size = value == NULL ? 0 : (size_t)(*env)->GetArrayLength(env, value);
+    jlong out = result(lgetxattr(PATH(p), PATH(n), v.bytes, size));
+    release_bytes(env, &v, out > 0);
+    release_bytes(env, &n, 0);
+    release_bytes(env, &p, 0);
+    return out;
+}
+
+/* list: null to ask for the size; else filled with the NUL-terminated names. */
+JNIEXPORT jlong JNICALL Java_dev_jbuild_store_PosixCalls_llistxattr(JNIEnv *env, jclass cls, jbyteArray path,
+                                                                      jbyteArray list) {
+    (void)cls;
+    bytes_t p, l;
+    if (get_bytes(env, path, &p)) return -ENOMEM;
+    if (get_bytes(env, list, &l)) {
+        release_bytes(env, &p, 0);
+        return -ENOMEM;
+    }
+    size_t size = list == NULL ? 0 : (size_t)(*env)->GetArrayLength(env, list);
+    jlong out = result(llistxattr(PATH(p), (char *)l.bytes, size));
+    release_bytes(env, &l, out > 0);
+    release_bytes(env, &p, 0);
+    return out;
+}
+
+/* value: all of the array is the attribute's value (null: empty). */
+JNIEXPORT jlong JNICALL Java_dev_jbuild_store_PosixCalls_lsetxattr(JNIEnv *env, jclass cls, jbyteArray path,
+                                                                     jbyteArray name, jbyteArray value, jint flags) {
+    (void)cls;
+    bytes_t p, n, v;
+    if (get_bytes(env, path, &p)) return -ENOMEM;
+    if (get_bytes(env, name, &n)) {
+        release_bytes(env, &p, 0);
+        return -ENOMEM;
+    }
+    if (get_bytes(env, value, &v)) {
+        release_bytes(env, &n, 0);
+        release_bytes(env, &p, 0);
+        return -ENOMEM;
+    }
+    size_t size = value == NULL ? 0 : (size_t)(*env)->GetArrayLength(env, value);
+    jlong out = result(lsetxattr(PATH(p), PATH(n), v.bytes, size, flags));
+    release_bytes(env, &v, 0);
+    release_bytes(env, &n, 0);
+    release_bytes(env, &p, 0);
+    return out;
+}
+
+JNIEXPORT jlong JNICALL Java_dev_jbuild_store_PosixCalls_lremovexattr(JNIEnv *env, jclass cls, jbyteArray path,
+                                                                        jbyteArray name) {
+    (void)cls;
+    bytes_t p, n;
+    if (get_bytes(env, path, &p)) return -ENOMEM;
+    if (get_bytes(env, name, &n)) {
+        release_bytes(env, &p, 0);
+        return -ENOMEM;
+    }
+    jlong out = result(lremovexattr(PATH(p), PATH(n)));
+    release_bytes(env, &n, 0);
+    release_bytes(env, &p, 0);
+    return out;
+}
+
+/* uid_t is unsigned: returned as a non-negative long. */
+JNIEXPORT jlong JNICALL Java_dev_jbuild_store_PosixCalls_geteuid(JNIEnv *env, jclass cls) {
+    (void)env;
+    (void)cls;
+    return (jlong)(unsigned long)geteuid();
+}
+
+JNIEXPORT jlong JNICALL Java_dev_jbuild_store_PosixCalls_open(JNIEnv *env, jclass cls, jbyteArray path, jint flags) {
+    (void)cls;
+    bytes_t p;
+    if (get_bytes(env, path, &p)) return -ENOMEM;
+    jlong out = result(open(PATH(p), flags));
+    release_bytes(env, &p, 0);
+    return out;
+}
+
+JNIEXPORT jlong JNICALL Java_dev_jbuild_store_PosixCalls_close(JNIEnv *env, jclass cls, jint fd) {
+    (void)env;
+    (void)cls;
+    return result(close(fd));
+}
+
+/* An ioctl whose argument is a pointer to one int (FS_IOC_GETFLAGS/SETFLAGS): arg[0] in and out. */
+JNIEXPORT jlong JNICALL Java_dev_jbuild_store_PosixCalls_ioctlInt(JNIEnv *env, jclass cls, jint fd, jlong request,
+                                                                    jintArray arg) {
+    (void)cls;
+    jint value = 0;
+    (*env)->GetIntArrayRegion(env, arg, 0, 1, &value);
+    if ((*env)->ExceptionCheck(env)) return -EINVAL;
+    int v = (int)value;
+    jlong out = result(ioctl(fd, (unsigned long)request, &v));
+    value = (jint)v;
+    (*env)->SetIntArrayRegion(env, arg, 0, 1, &value);
+    return out;
+}

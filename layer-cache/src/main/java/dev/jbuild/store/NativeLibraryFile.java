@@ -1,0 +1,156 @@
+package dev.jbuild.store;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * A JNI library shipped in the jar as {@code dev/jbuild/store/NAME-linux-<os.arch>.so} with its SHA-256 beside it
+ * ({@code .so.sha256}, both written by the Maven build), loaded with {@link System#load}, which needs a file.
+ *
+ * <p>The file is written once per user, not once per process: {@code $XDG_CACHE_HOME/jbuild/native/NAME-<sha256>.so}
+ * (else {@code ~/.cache/jbuild/native}), through a temporary file renamed into place, in a directory that must be
+ * the user's own (owned by the process's user or root, writable by no one else, not a symbolic link), so no other
+ * user can plant a library there; its SHA-256 is checked before every load (about a millisecond), and a file that
+ * does not match is replaced. When that directory cannot be used (no home, read-only, someone else's) or its
+ * library does not load (a noexec mount), the library goes into a fresh private temporary directory for this
+ * process alone and is deleted once loaded (the mapping outlives the name).
+ */
+final class NativeLibraryFile {
+    private NativeLibraryFile() {}
+
+    private static final Set<PosixFilePermission> SHARED_WRITE =
+            Set.of(PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
+
+    /** Loads library {@code name} (such as {@code libjbuild-posix}) of this jar. */
+    static void load(String name) throws IOException {
+        Library lib = Library.of(name);
+        Throwable cached;
+        try {
+            Path dir = userCacheDir();
+            System.load(extract(lib, dir).toString());
+            return;
+        } catch (Exception | UnsatisfiedLinkError e) { // InvalidPathException, UnsupportedOperationException too
+            cached = e;
+        }
+        Path dir = Files.createTempDirectory("jbuild-native-"); // random name, mode 0700
+        try {
+            Path file = extract(lib, dir);
+            try {
+                System.load(file.toString());
+            } finally {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException | UnsatisfiedLinkError e) {
+            e.addSuppressed(cached);
+            throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+        } finally {
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    /** A library resource: its name in the jar and the SHA-256 the build recorded. */
+    record Library(String name, String resource, String sha256) {
+        static Library of(String name) throws IOException {
+            String resource = name + "-linux-" + System.getProperty("os.arch").toLowerCase(Locale.ROOT) + ".so";
+            try (InputStream in = NativeLibraryFile.class.getResourceAsStream(resource + ".sha256")) {
+                if (in == null) {
+                    throw new IOException("this jbuild has no " + name + " library for linux-"
+                            + System.getProperty("os.arch") + " (resource dev/jbuild/store/" + resource + " is missing)");
+                }
+                String text = new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
+                String sha = text.split("\\s+")[0].toLowerCase(Locale.ROOT);
+                if (!sha.matches("[0-9a-f]{64}")) {
+                    throw new IOException("bad checksum resource for " + resource + ": " + text);
+                }
+                return new Library(name, resource, sha);
+            }
+        }
+
+        String fileName() {
+            return name + "-" + sha256 + ".so";
+        }
+    }
+
+    /** The per-user directory of extracted libraries, created 0700 when missing. */
+    static Path userCacheDir() throws IOException {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path cache = xdg != null && xdg.startsWith("/")
+                ? Path.of(xdg)
+                : Path.of(System.getProperty("user.home"), ".cache");
+        return cache.resolve("jbuild").resolve("native");
+    }
+
+    /**
+     * The verified library file in {@code dir}, written when missing or different. {@code dir} is created (0700)
+     * when missing, and refused when another user could write to it.
+     */
+    static Path extract(Library lib, Path dir) throws IOException {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        checkPrivate(dir);
+        Path target = dir.resolve(lib.fileName());
+        if (Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) && lib.sha256.equals(sha256(Files.readAllBytes(target)))) {
+            return target;
+        }
+        byte[] bytes;
+        try (InputStream in = NativeLibraryFile.class.getResourceAsStream(lib.resource)) {
+            if (in == null) {
+                throw new IOException("resource dev/jbuild/store/" + lib.resource + " is missing");
+            }
+            bytes = in.readAllBytes();
+        }
+        if (!lib.sha256.equals(sha256(bytes))) {
+            throw new IOException(lib.resource + " in the jar does not match its checksum (a corrupt jar?)");
+        }
+        Path tmp = Files.createTempFile(dir, "." + lib.name + "-", ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try {
+            Files.write(tmp, bytes);
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return target;
+    }
+
+    /** Refuses a directory that is a symbolic link, belongs to another user, or that others may write to. */
+    static void checkPrivate(Path dir) throws IOException {
+        int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        // /proc/self belongs to the process's effective user
+        int self = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        if (owner != self && owner != 0) {
+            throw new IOException(dir + " belongs to uid " + owner + ", not to this user (" + self + ")");
+        }
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
+        if (perms.stream().anyMatch(SHARED_WRITE::contains)) {
+            throw new IOException(dir + " is writable by other users (" + PosixFilePermissions.toString(perms) + ")");
+        }
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

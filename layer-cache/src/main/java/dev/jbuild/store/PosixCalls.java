@@ -1,0 +1,45 @@
+package dev.jbuild.store;
+
+/**
+ * The native methods of src/main/c/jbuild-posix.c, one per C library call {@link Posix} makes. Each returns the
+ * call's result, or {@code -errno} when it failed; byte-array paths and names are NUL-terminated, a null buffer
+ * is passed as NULL. Only {@link Posix} calls these, after {@link NativeLibraryFile} loaded the library.
+ */
+final class PosixCalls {
+    private PosixCalls() {}
+
+    static native long mknod(byte[] path, int mode, long dev);
+
+    static native long lchown(byte[] path, int uid, int gid);
+
+    static native long chmod(byte[] path, int mode);
+
+    static native long symlink(byte[] target, byte[] linkpath);
+
+    /** Fills {@code buf} (its whole length) with the target's bytes, not NUL-terminated. */
+    static native long readlink(byte[] path, byte[] buf);
+
+    static native long utimensat(int dirfd, byte[] path, long atimeSec, long atimeNsec, long mtimeSec,
+            long mtimeNsec, int flags);
+
+    /** {@code value} null asks for the size. */
+    static native long lgetxattr(byte[] path, byte[] name, byte[] value);
+
+    /** {@code list} null asks for the size. */
+    static native long llistxattr(byte[] path, byte[] list);
+
+    /** The whole of {@code value} (null: empty) is the attribute's value. */
+    static native long lsetxattr(byte[] path, byte[] name, byte[] value, int flags);
+
+    static native long lremovexattr(byte[] path, byte[] name);
+
+    /** Unsigned: a non-negative long. */
+    static native long geteuid();
+
+    static native long open(byte[] path, int flags);
+
+    static native long close(int fd);
+
+    /** ioctl(2) with a pointer to {@code arg[0]}, read and written. */
+    static native long ioctlInt(int fd, long request, int[] arg);
+}
