@@ -43,7 +43,7 @@ if [ -z "$java" ]; then
 fi
 
 # The options that shape the cache are bin/jbuild's: the serial collector (the cached heap objects
-# are laid out for it) and native access for the unnamed module (JNA, zstd-jni).
+# are laid out for it) and native access for the unnamed module (layer-cache's JNI library, zstd-jni).
 opts="-XX:+UseSerialGC --enable-native-access=ALL-UNNAMED -Xlog:aot*=off -Xlog:cds*=off"
 rm -rf "$work"
 # shellcheck disable=SC2086

@@ -57,8 +57,15 @@ class PackagedCommandIT {
 
     /** bin/jbuild of DIST with ARGS, its environment less JBUILD_JAVA/JAVA_HOME/JBUILD_JAVA_OPTS, plus ENV. */
     private Run jbuild(Path dist, Map<String, String> env, String... args) throws IOException, InterruptedException {
+        return jbuild(List.of(), dist, env, args);
+    }
+
+    /** The same, run under the command PREFIX (such as strace). */
+    private Run jbuild(List<String> prefix, Path dist, Map<String, String> env, String... args)
+            throws IOException, InterruptedException {
         Path log = Files.createTempFile(tmp, "class-load", ".log");
-        List<String> cmd = new ArrayList<>(List.of(dist.resolve("bin/jbuild").toString()));
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.add(dist.resolve("bin/jbuild").toString());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().remove("JBUILD_JAVA");
@@ -150,8 +157,18 @@ class PackagedCommandIT {
     void aBuildFromTheAotCacheAndAgainFromTheStepCache() throws Exception {
         Path context = Path.of(System.getProperty("user.dir"), "src/dist/cds-training");
         Path root = tmp.resolve("root");
-        Run cold = jbuild(DIST, Map.of(), "--root", root.toString(), "build", "-q", "-t", "packaged:1", context.toString());
+        // The cold build opens a new store, whose directory hints need the native calls (PosixCalls): they load
+        // without running anything (JNA, used before, ran `ldconfig -p` to find libc, ~25 ms of every build).
+        Path execs = tmp.resolve("execs");
+        Run cold = jbuild(List.of("strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=execve", "-o", execs.toString()),
+                DIST, Map.of(), "--root", root.toString(), "build", "-q", "-t", "packaged:1", context.toString());
         assertEquals(0, cold.status(), cold.err());
+        assertTrue(cold.classLoads().contains(" dev.jbuild.store.PosixCalls source: "), "the cold build made no native call");
+        List<String> programs = Files.readAllLines(execs).stream().filter(l -> l.contains("execve(\""))
+                .map(l -> l.substring(l.indexOf("execve(\"") + 8, l.indexOf('"', l.indexOf("execve(\"") + 8))).toList();
+        int java = programs.indexOf(programs.stream().filter(p -> p.endsWith("/java")).findFirst().orElse(""));
+        assertTrue(java >= 0, "strace saw no exec of java: " + programs);
+        assertEquals(List.of(), programs.subList(java + 1, programs.size()), "the JVM of a build without RUN ran programs");
         assertTrue(cold.out().matches("sha256:[0-9a-f]{64}\n"), cold.out());
         assertEquals("", ownErr(cold));
         Run again = jbuild(DIST, Map.of(), "--root", root.toString(), "build", "-q", "-t", "packaged:1", context.toString());
@@ -166,8 +183,10 @@ class PackagedCommandIT {
         assertTrue(noop.classLoads().contains(" dev.jbuild.cli.BuildRunner source: "), "no build ran");
         assertFalse(noop.classLoads().contains("org.apache.commons.compress.archivers.tar.TarArchiveOutputStream"),
                 "a build without -o loaded the tar writer");
-        // Nor the native-call library (JNA runs `ldconfig -p` as it starts): the store's directory hints are set once.
-        assertFalse(noop.classLoads().contains(" com.sun.jna.Native source: "), "a no-op build loaded JNA");
+        // Nor the native calls (their library is extracted or checked, then loaded): the store's directory hints are
+        // set once, when the store is made.
+        assertFalse(noop.classLoads().contains(" dev.jbuild.store.PosixCalls source: "),
+                "a no-op build loaded the native-call library");
     }
 
     @Test

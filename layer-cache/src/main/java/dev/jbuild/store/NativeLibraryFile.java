@@ -8,13 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Locale;
-import java.util.Set;
+import java.util.Map;
 
 /**
  * A JNI library shipped in the jar as {@code dev/jbuild/store/NAME-linux-<os.arch>.so} with its SHA-256 beside it
@@ -23,16 +23,13 @@ import java.util.Set;
  * <p>The file is written once per user, not once per process: {@code $XDG_CACHE_HOME/jbuild/native/NAME-<sha256>.so}
  * (else {@code ~/.cache/jbuild/native}), through a temporary file renamed into place, in a directory that must be
  * the user's own (owned by the process's user or root, writable by no one else, not a symbolic link), so no other
- * user can plant a library there; its SHA-256 is checked before every load (about a millisecond), and a file that
- * does not match is replaced. When that directory cannot be used (no home, read-only, someone else's) or its
+ * user can plant a library there; it is compared with the jar's copy before every load, and a file that does not
+ * match is replaced. When that directory cannot be used (no home, read-only, someone else's) or its
  * library does not load (a noexec mount), the library goes into a fresh private temporary directory for this
  * process alone and is deleted once loaded (the mapping outlives the name).
  */
 final class NativeLibraryFile {
     private NativeLibraryFile() {}
-
-    private static final Set<PosixFilePermission> SHARED_WRITE =
-            Set.of(PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
 
     /** Loads library {@code name} (such as {@code libjbuild-posix}) of this jar. */
     static void load(String name) throws IOException {
@@ -71,12 +68,35 @@ final class NativeLibraryFile {
                             + System.getProperty("os.arch") + " (resource dev/jbuild/store/" + resource + " is missing)");
                 }
                 String text = new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
-                String sha = text.split("\\s+")[0].toLowerCase(Locale.ROOT);
-                if (!sha.matches("[0-9a-f]{64}")) {
+                String sha = text.length() >= 64 ? text.substring(0, 64).toLowerCase(Locale.ROOT) : text;
+                if (!isSha256(sha)) {
                     throw new IOException("bad checksum resource for " + resource + ": " + text);
                 }
                 return new Library(name, resource, sha);
             }
+        }
+
+        /** The library's bytes in the jar. */
+        byte[] bytes() throws IOException {
+            try (InputStream in = NativeLibraryFile.class.getResourceAsStream(resource)) {
+                if (in == null) {
+                    throw new IOException("resource dev/jbuild/store/" + resource + " is missing");
+                }
+                return in.readAllBytes();
+            }
+        }
+
+        private static boolean isSha256(String hex) {
+            if (hex.length() != 64) {
+                return false;
+            }
+            for (int i = 0; i < hex.length(); i++) {
+                char c = hex.charAt(i);
+                if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         String fileName() {
@@ -103,15 +123,10 @@ final class NativeLibraryFile {
         }
         checkPrivate(dir);
         Path target = dir.resolve(lib.fileName());
-        if (Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) && lib.sha256.equals(sha256(Files.readAllBytes(target)))) {
+        byte[] bytes = lib.bytes();
+        // compared, not hashed: the first SHA-256 of a JVM costs tens of milliseconds (the security providers)
+        if (Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) && Arrays.equals(bytes, Files.readAllBytes(target))) {
             return target;
-        }
-        byte[] bytes;
-        try (InputStream in = NativeLibraryFile.class.getResourceAsStream(lib.resource)) {
-            if (in == null) {
-                throw new IOException("resource dev/jbuild/store/" + lib.resource + " is missing");
-            }
-            bytes = in.readAllBytes();
         }
         if (!lib.sha256.equals(sha256(bytes))) {
             throw new IOException(lib.resource + " in the jar does not match its checksum (a corrupt jar?)");
@@ -134,15 +149,19 @@ final class NativeLibraryFile {
 
     /** Refuses a directory that is a symbolic link, belongs to another user, or that others may write to. */
     static void checkPrivate(Path dir) throws IOException {
-        int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        Map<String, Object> attrs = Files.readAttributes(dir, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
+        int owner = (Integer) attrs.get("uid");
+        int mode = (Integer) attrs.get("mode");
         // /proc/self belongs to the process's effective user
         int self = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
         if (owner != self && owner != 0) {
             throw new IOException(dir + " belongs to uid " + owner + ", not to this user (" + self + ")");
         }
-        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
-        if (perms.stream().anyMatch(SHARED_WRITE::contains)) {
-            throw new IOException(dir + " is writable by other users (" + PosixFilePermissions.toString(perms) + ")");
+        if ((mode & 0170000) != 0040000) {
+            throw new IOException(dir + " is not a directory");
+        }
+        if ((mode & 0022) != 0) {
+            throw new IOException(dir + " is writable by other users (mode " + Integer.toOctalString(mode & 07777) + ")");
         }
     }
 
