@@ -106,6 +106,18 @@ public final class ChildMain {
                 }
             }
             case "rootless" -> rootless(root);
+            case "posix" -> {
+                // posix <unused>: whether the native calls load, and from which file (or why not)
+                System.out.println("AVAILABLE " + Posix.available());
+                try {
+                    System.out.println("EUID " + Posix.geteuid());
+                } catch (java.io.IOException e) {
+                    System.out.println("ERROR " + e.getMessage());
+                }
+                java.nio.file.Files.readAllLines(Path.of("/proc/self/maps")).stream()
+                        .filter(l -> l.contains("libjbuild-posix")).findFirst()
+                        .ifPresent(l -> System.out.println("MAPPED " + l.substring(l.indexOf('/'))));
+            }
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
