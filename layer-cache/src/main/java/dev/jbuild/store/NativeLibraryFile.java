@@ -61,8 +61,11 @@ final class NativeLibraryFile {
     /** A library resource: its name in the jar and the SHA-256 the build recorded. */
     record Library(String name, String resource, String sha256) {
         static Library of(String name) throws IOException {
-            String resource = name + "-linux-" + System.getProperty("os.arch").toLowerCase(Locale.ROOT) + ".so";
-            try (InputStream in = NativeLibraryFile.class.getResourceAsStream(resource + ".sha256")) {
+            // String.concat, not +: each new shape of an indy concatenation spins method handles, several ms of a
+            // build's start that no archive holds (errors may use +)
+            String resource = name.concat("-linux-").concat(System.getProperty("os.arch").toLowerCase(Locale.ROOT))
+                    .concat(".so");
+            try (InputStream in = NativeLibraryFile.class.getResourceAsStream(resource.concat(".sha256"))) {
                 if (in == null) {
                     throw new IOException("this jbuild has no " + name + " library for linux-"
                             + System.getProperty("os.arch") + " (resource dev/jbuild/store/" + resource + " is missing)");
@@ -100,7 +103,7 @@ final class NativeLibraryFile {
         }
 
         String fileName() {
-            return name + "-" + sha256 + ".so";
+            return name.concat("-").concat(sha256).concat(".so");
         }
     }
 
