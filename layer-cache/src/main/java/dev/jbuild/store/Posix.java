@@ -68,6 +68,10 @@ final class Posix {
         return Holder.FAILURE == null;
     }
 
+    static void checkAvailable() throws IOException {
+        c();
+    }
+
     private static void c() throws IOException {
         if (Holder.FAILURE != null) {
             throw new IOException("native file-system calls are unavailable (overlay snapshots need Linux): "
@@ -98,6 +102,11 @@ final class Posix {
     }
 
     private static final Charset PATH_CHARSET = pathCharset();
+
+    /** The charset the JDK encodes and decodes file names with. */
+    static Charset pathCharsetInUse() {
+        return PATH_CHARSET;
+    }
 
     /** NUL-terminated bytes of a path, as the JDK passes it to the kernel. */
     static byte[] cpath(Path p) {

@@ -42,4 +42,10 @@ final class PosixCalls {
 
     /** ioctl(2) with a pointer to {@code arg[0]}, read and written. */
     static native long ioctlInt(int fd, long request, int[] arg);
+
+    /**
+     * A directory's entries with their lstat, packed (see {@code listDirectory} in the C source and {@link
+     * DirectoryListing}); null on failure, with errno in {@code err[0]}.
+     */
+    static native byte[] listDirectory(byte[] path, int[] err);
 }

@@ -1,6 +1,7 @@
 package dev.jbuild.core.build;
 
 import dev.jbuild.core.context.PatternMatcher;
+import dev.jbuild.store.DirectoryListing;
 import dev.jbuild.store.LayerEntry;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -25,9 +26,17 @@ final class ContextFs implements SourceFs {
     private final Path root;
     private final PatternMatcher ignore;
 
+    /** Whether directories are listed by one native call each ({@link DirectoryListing}) or through the JDK. */
+    private final boolean nativeListing;
+
     ContextFs(Path root, PatternMatcher ignore) throws IOException {
+        this(root, ignore, DirectoryListing.available());
+    }
+
+    ContextFs(Path root, PatternMatcher ignore, boolean nativeListing) throws IOException {
         this.root = root.toRealPath();
         this.ignore = ignore;
+        this.nativeListing = nativeListing;
     }
 
     Path root() {
@@ -199,6 +208,9 @@ final class ContextFs implements SourceFs {
         }
 
         private List<LayerEntry> walkDir() throws BuildException {
+            if (nativeListing) {
+                return walkListed();
+            }
             // The listed paths are kept and stat'ed as they are: resolving each name against the root again cost
             // as much as the stat itself in a 20,000-file context.
             List<Path> listed = new ArrayList<>();
@@ -243,13 +255,22 @@ final class ContextFs implements SourceFs {
                     }
                 }
             } catch (BuildException | RuntimeException e) {
-                for (Object part : parts) {
-                    if (part instanceof Walk w) {
-                        w.cancel(false);
-                    }
-                }
+                cancel(parts);
                 throw e;
             }
+            return assemble(parts);
+        }
+
+        private static void cancel(List<Object> parts) {
+            for (Object part : parts) {
+                if (part instanceof Walk w) {
+                    w.cancel(false);
+                }
+            }
+        }
+
+        /** The entries in order, each subdirectory's walk joined in its place. */
+        private static List<LayerEntry> assemble(List<Object> parts) {
             List<LayerEntry> out = new ArrayList<>(parts.size());
             for (Object part : parts) {
                 if (part instanceof Walk w) {
@@ -259,6 +280,52 @@ final class ContextFs implements SourceFs {
                 }
             }
             return out;
+        }
+
+        /** The directory's entries from one native listing: the same entries, stamps and order as the JDK's path. */
+        private List<LayerEntry> walkListed() throws BuildException {
+            Path dirPath = root.resolve(dir);
+            List<DirectoryListing.Entry> listed;
+            try {
+                listed = DirectoryListing.list(dirPath);
+            } catch (IOException e) {
+                throw new BuildException("\"" + dir + "\": cannot list: " + e.getMessage());
+            }
+            listed.sort(java.util.Comparator.comparing(DirectoryListing.Entry::name));
+            List<Object> parts = new ArrayList<>(listed.size());
+            try {
+                for (DirectoryListing.Entry l : listed) {
+                    String name = l.name();
+                    String rel = FileTree.join(dir, name);
+                    boolean excluded = ignore.matches(rel);
+                    LayerEntry e;
+                    if (name.indexOf('\uFFFD') >= 0) {
+                        // Not valid in the file-name encoding: found again by its decoded name it is not, as below.
+                        e = entry(rel);
+                        if (e == null && !excluded) {
+                            throw new BuildException("\"" + rel + "\": the file name is not valid UTF-8, which jbuild"
+                                    + " cannot copy; rename the file or exclude it in .dockerignore");
+                        }
+                    } else {
+                        e = entry(rel, dirPath, l);
+                    }
+                    if (e == null) {
+                        continue;
+                    }
+                    if (!excluded) {
+                        parts.add(e);
+                    }
+                    if (e.type() == LayerEntry.Type.DIRECTORY && (!excluded || ignore.mayReincludeBelow(rel))) {
+                        Walk sub = new Walk(rel);
+                        sub.fork();
+                        parts.add(sub);
+                    }
+                }
+            } catch (BuildException | RuntimeException e) {
+                cancel(parts);
+                throw e;
+            }
+            return assemble(parts);
         }
     }
 
@@ -296,6 +363,32 @@ final class ContextFs implements SourceFs {
         if (kind == S_IFREG) {
             long size = (Long) a.get("size");
             return raw(path, LayerEntry.Type.FILE, mode, mtime, size, null, new PathContent(p, ContentHasher.Stamp.of(a)));
+        }
+        return null; // sockets, fifos and devices in a context are not copied, as with docker
+    }
+
+    /** The entry for a listed name, from its listing's stat; null for a kind of file not copied. */
+    private LayerEntry entry(String rel, Path dirPath, DirectoryListing.Entry l) throws BuildException {
+        int mode = l.mode() & 07777;
+        int kind = l.mode() & S_IFMT;
+        Instant mtime = Instant.ofEpochSecond(Math.floorDiv(l.mtimeNanos(), 1_000_000_000L),
+                Math.floorMod(l.mtimeNanos(), 1_000_000_000L));
+        if (kind == S_IFDIR) {
+            return raw(rel, LayerEntry.Type.DIRECTORY, mode, mtime, 0, null, null);
+        }
+        if (kind == S_IFLNK) {
+            Path p = dirPath.resolve(l.name());
+            try {
+                return raw(rel, LayerEntry.Type.SYMLINK, 0777, mtime, 0, Files.readSymbolicLink(p).toString(), null);
+            } catch (NoSuchFileException e) {
+                return null;
+            } catch (IOException e) {
+                throw new BuildException("\"" + rel + "\": cannot read symlink: " + e.getMessage());
+            }
+        }
+        if (kind == S_IFREG) {
+            return raw(rel, LayerEntry.Type.FILE, mode, mtime, l.size(), null, new PathContent(dirPath.resolve(l.name()),
+                    new ContentHasher.Stamp(l.size(), l.mtimeNanos(), l.ctimeNanos(), l.inode())));
         }
         return null; // sockets, fifos and devices in a context are not copied, as with docker
     }

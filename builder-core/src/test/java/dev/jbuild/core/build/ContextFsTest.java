@@ -28,10 +28,38 @@ class ContextFsTest {
             randomTree(ctx, new Random(seed), 0);
             List<String> expected = new ArrayList<>();
             sequentialWalk(ctx, "", expected);
-            List<String> actual = paths(new ContextFs(ctx, PatternMatcher.empty()).walk("."));
-            assertEquals(expected, actual, "seed " + seed);
-            assertTrue(actual.size() > 20, "seed " + seed + " made a tree worth walking: " + actual.size());
+            for (boolean nativeListing : new boolean[] {false, true}) {
+                List<String> actual = paths(new ContextFs(ctx, PatternMatcher.empty(), nativeListing).walk("."));
+                assertEquals(expected, actual, "seed " + seed + ", native " + nativeListing);
+                assertTrue(actual.size() > 20, "seed " + seed + " made a tree worth walking: " + actual.size());
+            }
         }
+    }
+
+    @Test
+    void theNativeListingGivesTheEntriesAndStampsOfTheJdkListing() throws Exception {
+        assertTrue(dev.jbuild.store.DirectoryListing.available(), "the native library loads here");
+        for (long seed = 1; seed <= 10; seed++) {
+            Path ctx = Files.createDirectories(tmp.resolve("n" + seed));
+            randomTree(ctx, new Random(seed), 0);
+            Files.createDirectories(ctx.resolve("x/y"));
+            Files.writeString(ctx.resolve("x/y/caf\u00e9 \u6587\u5b57.txt"), "utf-8 name");
+            Files.setPosixFilePermissions(ctx.resolve("x/y"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-x---"));
+            List<LayerEntry> jdk = new ContextFs(ctx, PatternMatcher.empty(), false).walk(".");
+            List<LayerEntry> nat = new ContextFs(ctx, PatternMatcher.empty(), true).walk(".");
+            assertEquals(describe(jdk), describe(nat), "seed " + seed);
+        }
+    }
+
+    /** Everything an entry says, with its content's path and stamp. */
+    private static List<String> describe(List<LayerEntry> entries) {
+        List<String> out = new ArrayList<>();
+        for (LayerEntry e : entries) {
+            String content = e.content() instanceof PathContent pc ? pc.path() + " " + pc.stamp() : String.valueOf(e.content());
+            out.add(e.path() + " " + e.type() + " " + Integer.toOctalString(e.mode()) + " " + e.uid() + ":" + e.gid() + " "
+                    + e.size() + " " + e.mtime() + " " + e.linkTarget() + " " + content);
+        }
+        return out;
     }
 
     @Test
@@ -61,10 +89,12 @@ class ContextFsTest {
         Process p = new ProcessBuilder("sh", "-c", "printf x > \"$(printf 'bad\\377')\"").directory(deep.toFile())
                 .inheritIO().start();
         assertEquals(0, p.waitFor());
-        BuildException e = assertThrows(BuildException.class,
-                () -> new ContextFs(ctx, PatternMatcher.empty()).walk("."));
-        assertTrue(e.getMessage().startsWith("\"zz/inner/bad"), e.getMessage());
-        assertTrue(e.getMessage().contains("not valid UTF-8"), e.getMessage());
+        for (boolean nativeListing : new boolean[] {false, true}) {
+            BuildException e = assertThrows(BuildException.class,
+                    () -> new ContextFs(ctx, PatternMatcher.empty(), nativeListing).walk("."));
+            assertTrue(e.getMessage().startsWith("\"zz/inner/bad"), e.getMessage());
+            assertTrue(e.getMessage().contains("not valid UTF-8"), e.getMessage());
+        }
         // Excluded, the same name is no error, and the rest of the tree is walked.
         List<String> listed = paths(new ContextFs(ctx, PatternMatcher.compile(List.of("zz/inner/bad*"))).walk("."));
         assertTrue(listed.contains("zz/inner/fine.txt"), listed.toString());
