@@ -227,15 +227,42 @@ final class ContextFs implements SourceFs {
                 names[i] = listed.get(i).getFileName().toString();
                 byName.put(names[i], listed.get(i));
             }
+            return walkNames(names, (rel, name) -> entry(rel, byName.get(name)));
+        }
+
+        /** The directory's entries from one native listing: the same entries, stamps and order as the JDK's path. */
+        private List<LayerEntry> walkListed() throws BuildException {
+            Path dirPath = root.resolve(dir);
+            List<DirectoryListing.Entry> listed;
+            try {
+                listed = DirectoryListing.list(dirPath);
+            } catch (IOException e) {
+                throw new BuildException("\"" + dir + "\": cannot list: " + e.getMessage());
+            }
+            String[] names = new String[listed.size()];
+            Map<String, DirectoryListing.Entry> byName = new java.util.HashMap<>(listed.size() * 4 / 3 + 1);
+            for (int i = 0; i < names.length; i++) {
+                names[i] = listed.get(i).name();
+                byName.put(names[i], listed.get(i));
+            }
+            return walkNames(names, (rel, name) -> entry(rel, dirPath, byName.get(name)));
+        }
+
+        /** How a listed name becomes its entry (null: gone, or a kind of file not copied). */
+        private interface EntryOf {
+            LayerEntry of(String rel, String name) throws BuildException;
+        }
+
+        /** The entries of the listed names, sorted, each directory followed by its walk (started as it is met). */
+        private List<LayerEntry> walkNames(String[] names, EntryOf entryOf) throws BuildException {
             java.util.Arrays.sort(names);
-            // Entries, and subdirectory walks started as they are met, in order.
             List<Object> parts = new ArrayList<>(names.length);
             try {
                 for (String name : names) {
                     String rel = FileTree.join(dir, name);
                     boolean excluded = ignore.matches(rel);
                     // A name that is not UTF-8 is looked up by its decoded form, which fails and is reported below.
-                    LayerEntry e = name.indexOf('\uFFFD') >= 0 ? entry(rel) : entry(rel, byName.get(name));
+                    LayerEntry e = name.indexOf('\uFFFD') >= 0 ? entry(rel) : entryOf.of(rel, name);
                     if (e == null) {
                         if (!excluded && name.indexOf('\uFFFD') >= 0) {
                             // Listed but not found again by its decoded name: its bytes are not UTF-8, and the JDK
@@ -280,52 +307,6 @@ final class ContextFs implements SourceFs {
                 }
             }
             return out;
-        }
-
-        /** The directory's entries from one native listing: the same entries, stamps and order as the JDK's path. */
-        private List<LayerEntry> walkListed() throws BuildException {
-            Path dirPath = root.resolve(dir);
-            List<DirectoryListing.Entry> listed;
-            try {
-                listed = DirectoryListing.list(dirPath);
-            } catch (IOException e) {
-                throw new BuildException("\"" + dir + "\": cannot list: " + e.getMessage());
-            }
-            listed.sort(java.util.Comparator.comparing(DirectoryListing.Entry::name));
-            List<Object> parts = new ArrayList<>(listed.size());
-            try {
-                for (DirectoryListing.Entry l : listed) {
-                    String name = l.name();
-                    String rel = FileTree.join(dir, name);
-                    boolean excluded = ignore.matches(rel);
-                    LayerEntry e;
-                    if (name.indexOf('\uFFFD') >= 0) {
-                        // Not valid in the file-name encoding: found again by its decoded name it is not, as below.
-                        e = entry(rel);
-                        if (e == null && !excluded) {
-                            throw new BuildException("\"" + rel + "\": the file name is not valid UTF-8, which jbuild"
-                                    + " cannot copy; rename the file or exclude it in .dockerignore");
-                        }
-                    } else {
-                        e = entry(rel, dirPath, l);
-                    }
-                    if (e == null) {
-                        continue;
-                    }
-                    if (!excluded) {
-                        parts.add(e);
-                    }
-                    if (e.type() == LayerEntry.Type.DIRECTORY && (!excluded || ignore.mayReincludeBelow(rel))) {
-                        Walk sub = new Walk(rel);
-                        sub.fork();
-                        parts.add(sub);
-                    }
-                }
-            } catch (BuildException | RuntimeException e) {
-                cancel(parts);
-                throw e;
-            }
-            return assemble(parts);
         }
     }
 
