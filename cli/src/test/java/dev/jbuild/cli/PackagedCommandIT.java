@@ -177,16 +177,23 @@ class PackagedCommandIT {
         assertTrue(again.mainSource().startsWith("shared objects file"), again.mainSource());
         // A no-op build never touches the exporter's tar code. Asked of a JVM on the CDS archive, which loads classes
         // as they are needed: one with the AOT cache loads every class of the cache at start.
-        Run noop = jbuild(DIST, Map.of("JBUILD_JAVA", testJava()),
+        Path noopExecs = tmp.resolve("noop-execs");
+        Run noop = jbuild(List.of("strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=execve", "-o", noopExecs.toString()),
+                DIST, Map.of("JBUILD_JAVA", testJava()),
                 "--root", root.toString(), "build", "-q", "-t", "packaged:1", context.toString());
         assertEquals(0, noop.status(), noop.err());
         assertTrue(noop.classLoads().contains(" dev.jbuild.cli.BuildRunner source: "), "no build ran");
         assertFalse(noop.classLoads().contains("org.apache.commons.compress.archivers.tar.TarArchiveOutputStream"),
                 "a build without -o loaded the tar writer");
-        // Nor the native calls (their library is extracted or checked, then loaded): the store's directory hints are
-        // set once, when the store is made.
-        assertFalse(noop.classLoads().contains(" dev.jbuild.store.PosixCalls source: "),
-                "a no-op build loaded the native-call library");
+        // The context is listed by the native library (one call per directory instead of a JDK attribute map per
+        // file), and loading it runs nothing.
+        assertTrue(noop.classLoads().contains(" dev.jbuild.store.PosixCalls source: "),
+                "the no-op build listed its context without the native library");
+        List<String> noopPrograms = Files.readAllLines(noopExecs).stream().filter(l -> l.contains("execve(\""))
+                .map(l -> l.substring(l.indexOf("execve(\"") + 8, l.indexOf('"', l.indexOf("execve(\"") + 8))).toList();
+        int noopJava = noopPrograms.indexOf(noopPrograms.stream().filter(p -> p.endsWith("/java")).findFirst().orElse(""));
+        assertTrue(noopJava >= 0, "strace saw no exec of java: " + noopPrograms);
+        assertEquals(List.of(), noopPrograms.subList(noopJava + 1, noopPrograms.size()), "the JVM of a no-op build ran programs");
     }
 
     @Test
