@@ -33,7 +33,7 @@ public final class DirectoryListing {
         if (packed == null) {
             throw Posix.error(err[0], "opendir", dir, null);
         }
-        Charset names = Posix.pathCharsetInUse();
+        Charset names = Posix.PATH_CHARSET;
         ByteBuffer b = ByteBuffer.wrap(packed).order(ByteOrder.nativeOrder());
         List<Entry> out = new ArrayList<>();
         while (b.hasRemaining()) {

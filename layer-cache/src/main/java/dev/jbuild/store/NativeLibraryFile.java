@@ -1,5 +1,6 @@
 package dev.jbuild.store;
 
+import dev.jbuild.oci.Digest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -9,10 +10,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
 
@@ -72,10 +70,11 @@ final class NativeLibraryFile {
                 }
                 String text = new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
                 String sha = text.length() >= 64 ? text.substring(0, 64).toLowerCase(Locale.ROOT) : text;
-                if (!isSha256(sha)) {
-                    throw new IOException("bad checksum resource for " + resource + ": " + text);
+                try {
+                    return new Library(name, resource, new Digest("sha256", sha).hex());
+                } catch (IllegalArgumentException e) {
+                    throw new IOException("bad checksum resource for " + resource + ": " + text, e);
                 }
-                return new Library(name, resource, sha);
             }
         }
 
@@ -87,19 +86,6 @@ final class NativeLibraryFile {
                 }
                 return in.readAllBytes();
             }
-        }
-
-        private static boolean isSha256(String hex) {
-            if (hex.length() != 64) {
-                return false;
-            }
-            for (int i = 0; i < hex.length(); i++) {
-                char c = hex.charAt(i);
-                if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
-                    return false;
-                }
-            }
-            return true;
         }
 
         String fileName() {
@@ -131,7 +117,7 @@ final class NativeLibraryFile {
         if (Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) && Arrays.equals(bytes, Files.readAllBytes(target))) {
             return target;
         }
-        if (!lib.sha256.equals(sha256(bytes))) {
+        if (!lib.sha256.equals(Digest.sha256(bytes).hex())) {
             throw new IOException(lib.resource + " in the jar does not match its checksum (a corrupt jar?)");
         }
         Path tmp = Files.createTempFile(dir, "." + lib.name + "-", ".tmp",
@@ -165,14 +151,6 @@ final class NativeLibraryFile {
         }
         if ((mode & 0022) != 0) {
             throw new IOException(dir + " is writable by other users (mode " + Integer.toOctalString(mode & 07777) + ")");
-        }
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -101,12 +101,8 @@ final class Posix {
         }
     }
 
-    private static final Charset PATH_CHARSET = pathCharset();
-
     /** The charset the JDK encodes and decodes file names with. */
-    static Charset pathCharsetInUse() {
-        return PATH_CHARSET;
-    }
+    static final Charset PATH_CHARSET = pathCharset();
 
     /** NUL-terminated bytes of a path, as the JDK passes it to the kernel. */
     static byte[] cpath(Path p) {

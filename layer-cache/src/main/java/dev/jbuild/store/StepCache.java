@@ -92,16 +92,15 @@ public final class StepCache {
             Path marker = bucket.resolve(e.parent().hex() + "." + e.key().hex());
             if (!Files.exists(marker, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 try {
-                    try {
-                        Files.createLink(marker, entry);
-                    } catch (UnsupportedOperationException | java.nio.file.FileSystemException noLinks) {
-                        if (noLinks instanceof java.nio.file.FileAlreadyExistsException raced) {
-                            throw raced;
-                        }
-                        Files.createFile(marker);
-                    }
+                    Files.createLink(marker, entry);
                 } catch (java.nio.file.FileAlreadyExistsException raced) {
                     // another build recorded the same step
+                } catch (UnsupportedOperationException | java.nio.file.FileSystemException noLinks) {
+                    try {
+                        Files.createFile(marker);
+                    } catch (java.nio.file.FileAlreadyExistsException raced) {
+                        // another build recorded the same step
+                    }
                 }
             }
         }

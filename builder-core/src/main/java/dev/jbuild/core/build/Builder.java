@@ -1443,38 +1443,29 @@ public final class Builder {
             List<String> names = new ArrayList<>(runs.keySet());
             Digest[] digests = new Digest[names.size()];
             try {
-                Workers.POOL.submit(() -> java.util.stream.IntStream.range(0, digests.length).parallel().forEach(g -> {
-                    java.security.MessageDigest md = Digest.newSha256();
-                    StringBuilder sb = new StringBuilder(160);
-                    try {
-                        for (int[] run : runs.get(names.get(g))) {
-                            for (int i = run[0]; i < run[1]; i++) {
-                                sb.setLength(0);
-                                LayerEntry e = entries.get(i);
-                                md.update(describe(sb.append(e.path()).append(' '), e).append('\n').toString()
-                                        .getBytes(StandardCharsets.UTF_8));
+                Workers.call(() -> {
+                    java.util.stream.IntStream.range(0, digests.length).parallel().forEach(g -> {
+                        java.security.MessageDigest md = Digest.newSha256();
+                        StringBuilder sb = new StringBuilder(160);
+                        try {
+                            for (int[] run : runs.get(names.get(g))) {
+                                for (int i = run[0]; i < run[1]; i++) {
+                                    sb.setLength(0);
+                                    LayerEntry e = entries.get(i);
+                                    md.update(describe(sb.append(e.path()).append(' '), e).append('\n').toString()
+                                            .getBytes(StandardCharsets.UTF_8));
+                                }
                             }
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
                         }
-                    } catch (IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                    digests[g] = Digest.fromMessageDigest(md.digest());
-                })).get();
+                        digests[g] = Digest.fromMessageDigest(md.digest());
+                    });
+                    return null;
+                });
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new java.io.InterruptedIOException("interrupted while digesting the files of a COPY");
-            } catch (java.util.concurrent.ExecutionException e) {
-                Throwable c = e.getCause();
-                if (c instanceof java.io.UncheckedIOException u) {
-                    throw u.getCause();
-                }
-                if (c instanceof RuntimeException r) {
-                    throw r;
-                }
-                if (c instanceof Error err) {
-                    throw err;
-                }
-                throw new IOException(c);
             }
             for (int g = 0; g < digests.length; g++) {
                 k.input("files " + names.get(g), digests[g]);

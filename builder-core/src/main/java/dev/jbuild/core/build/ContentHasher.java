@@ -198,23 +198,18 @@ final class ContentHasher {
      * Whether every file among the entries has its digest without being read. A big COPY's entries are looked up in
      * parallel, in slices ({@link Workers}): 20,000 stat-cache lookups on every no-op build of a big context.
      */
-    boolean allKnown(List<LayerEntry> entries) {
+    boolean allKnown(List<LayerEntry> entries) throws IOException {
         int slice = 2000;
         if (entries.size() <= slice) {
             return allKnown(entries, 0, entries.size());
         }
         int slices = (entries.size() + slice - 1) / slice;
         try {
-            return Workers.POOL.submit(() -> java.util.stream.IntStream.range(0, slices).parallel()
-                    .allMatch(i -> allKnown(entries, i * slice, Math.min(entries.size(), (i + 1) * slice)))).get();
+            return Workers.call(() -> java.util.stream.IntStream.range(0, slices).parallel()
+                    .allMatch(i -> allKnown(entries, i * slice, Math.min(entries.size(), (i + 1) * slice))));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false; // the caller then reads the files, which notices the interrupt
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException(e.getCause());
         }
     }
 

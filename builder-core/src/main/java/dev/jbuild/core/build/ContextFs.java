@@ -15,7 +15,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveTask;
 
 /**
@@ -167,18 +166,14 @@ final class ContextFs implements SourceFs {
     @Override
     public List<LayerEntry> walk(String dir) throws BuildException {
         String rel = resolve(dir, true);
+        // Directories are walked in parallel ({@link Workers}). The result does not depend on the schedule: each
+        // directory's entries come sorted, and a subdirectory's are spliced in after its own entry, in order.
         try {
-            return WALKERS.invoke(new Walk(rel));
+            return Workers.POOL.invoke(new Walk(rel));
         } catch (WalkFailure f) {
             throw f.cause;
         }
     }
-
-    /**
-     * Directories are walked in parallel ({@link Workers}). The walk's result does not depend on the schedule: each
-     * directory's entries come sorted, and a subdirectory's are spliced in after its own entry, in order.
-     */
-    private static final ForkJoinPool WALKERS = Workers.POOL;
 
     /** A BuildException through the fork/join framework, which carries only unchecked ones. */
     private static final class WalkFailure extends RuntimeException {

@@ -1,5 +1,9 @@
 package dev.jbuild.core.build;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
 
 /**
@@ -13,4 +17,29 @@ final class Workers {
 
     static final ForkJoinPool POOL = new ForkJoinPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
             ForkJoinPool.defaultForkJoinWorkerThreadFactory, null, false);
+
+    /**
+     * Runs TASK on the pool (the parallel streams in it then use the pool's threads) and waits for its result. What
+     * the task throws is thrown here as it was, an UncheckedIOException as its IOException.
+     */
+    static <T> T call(Callable<T> task) throws IOException, InterruptedException {
+        try {
+            return POOL.submit(task).get();
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof UncheckedIOException u) {
+                throw u.getCause();
+            }
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new IOException(c);
+        }
+    }
 }
