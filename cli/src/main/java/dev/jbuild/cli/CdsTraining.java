@@ -34,6 +34,7 @@ final class CdsTraining {
         Path work = Path.of(args[1]);
         Path root = work.resolve("root");
         String image = "cds-training:1";
+        dev.jbuild.store.NativeDigests.install(); // as Main.main does
         run("--root", root, "build", "-q", "-t", image, context);
         run("--root", root, "build", "-q", "-t", image, "--compression", "zstd", context);
         run("--root", root, "build", "-q", "-t", image, context);

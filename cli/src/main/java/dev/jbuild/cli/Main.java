@@ -1,5 +1,6 @@
 package dev.jbuild.cli;
 
+import dev.jbuild.store.NativeDigests;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -121,6 +122,9 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
 
     public static void main(String[] args) {
         standalone = true;
+        // Before anything digests: bin/jbuild runs the JVM without C2 where libcrypto is there, and the JDK's
+        // SHA-256 is only fast when C2 compiles it. Only here, not in run(): a build tool's JVM keeps its providers.
+        NativeDigests.install();
         StartupWarmup.startFor(args);
         fastProcessLaunch();
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));

@@ -160,7 +160,7 @@ class PackagedCommandIT {
         // The cold build opens a new store, whose directory hints need the native calls (PosixCalls): they load
         // without running anything (JNA, used before, ran `ldconfig -p` to find libc, ~25 ms of every build).
         Path execs = tmp.resolve("execs");
-        Run cold = jbuild(List.of("strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=execve", "-o", execs.toString()),
+        Run cold = jbuild(List.of("strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=execve,openat", "-o", execs.toString()),
                 DIST, Map.of(), "--root", root.toString(), "build", "-q", "-t", "packaged:1", context.toString());
         assertEquals(0, cold.status(), cold.err());
         assertTrue(cold.classLoads().contains(" dev.jbuild.store.PosixCalls source: "), "the cold build made no native call");
@@ -169,6 +169,14 @@ class PackagedCommandIT {
         int java = programs.indexOf(programs.stream().filter(p -> p.endsWith("/java")).findFirst().orElse(""));
         assertTrue(java >= 0, "strace saw no exec of java: " + programs);
         assertEquals(List.of(), programs.subList(java + 1, programs.size()), "the JVM of a build without RUN ran programs");
+        // Its digests are libcrypto's (NativeDigests), so the JVM runs without C2 (bin/jbuild), which the JDK's own
+        // SHA-256 needs to be fast.
+        List<String> trace = Files.readAllLines(execs);
+        assertTrue(trace.stream().anyMatch(l -> l.contains("execve(\"") && l.contains("/java\"")
+                && l.contains("\"-XX:TieredStopAtLevel=1\"")), "java did not run with C1 alone");
+        assertTrue(trace.stream().anyMatch(l -> l.contains("openat(") && l.contains("/libcrypto.so.")
+                && l.matches(".*\\) = [0-9]+$")), "the build did not open libcrypto");
+        assertTrue(cold.classLoads().contains(" dev.jbuild.store.NativeSha256 source: "), "no native SHA-256");
         assertTrue(cold.out().matches("sha256:[0-9a-f]{64}\n"), cold.out());
         assertEquals("", ownErr(cold));
         Run again = jbuild(DIST, Map.of(), "--root", root.toString(), "build", "-q", "-t", "packaged:1", context.toString());
