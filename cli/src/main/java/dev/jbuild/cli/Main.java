@@ -123,7 +123,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     public static void main(String[] args) {
         standalone = true;
         // Before anything digests: bin/jbuild runs the JVM without C2 where libcrypto is there, and the JDK's
-        // SHA-256 is only fast when C2 compiles it. Only here, not in run(): a build tool's JVM keeps its providers.
+        // SHA-256 is only fast when C2 compiles it. Only here, not in run(): a build tool's JVM keeps the JDK's.
         NativeDigests.install();
         StartupWarmup.startFor(args);
         fastProcessLaunch();

@@ -205,7 +205,7 @@ public final class BlobStore {
     static MessageDigest messageDigest(String algorithm) {
         try {
             return switch (algorithm) {
-                case "sha256" -> MessageDigest.getInstance("SHA-256");
+                case "sha256" -> Digest.newSha256();
                 case "sha512" -> MessageDigest.getInstance("SHA-512");
                 default -> throw new IllegalArgumentException("unsupported digest algorithm " + algorithm);
             };

@@ -56,18 +56,6 @@ final class NativeLibraryFile {
         }
     }
 
-    /**
-     * The JDK's SHA-256, not the one {@code MessageDigest.getInstance} would give: the packaged command's provider
-     * ({@link NativeDigests}) is the library being loaded here.
-     */
-    private static String jdkSha256(byte[] bytes) throws IOException {
-        try {
-            return Digest.fromMessageDigest(java.security.MessageDigest.getInstance("SHA-256", "SUN").digest(bytes)).hex();
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IOException("the JDK has no SHA-256 to check " + bytes.length + " bytes of native library", e);
-        }
-    }
-
     /** A library resource: its name in the jar and the SHA-256 the build recorded. */
     record Library(String name, String resource, String sha256) {
         static Library of(String name) throws IOException {
@@ -129,7 +117,8 @@ final class NativeLibraryFile {
         if (Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) && Arrays.equals(bytes, Files.readAllBytes(target))) {
             return target;
         }
-        if (!lib.sha256.equals(jdkSha256(bytes))) {
+        // The JDK's SHA-256: Digest.newSha256 may be NativeDigests', whose library this is.
+        if (!lib.sha256.equals(Digest.fromMessageDigest(Digest.jdkSha256().digest(bytes)).hex())) {
             throw new IOException(lib.resource + " in the jar does not match its checksum (a corrupt jar?)");
         }
         Path tmp = Files.createTempFile(dir, "." + lib.name + "-", ".tmp",

@@ -6,8 +6,8 @@ import java.util.Objects;
 
 /**
  * SHA-256 computed by the system's libcrypto through our JNI library (src/main/c/jbuild-sha256.c), for a JVM that
- * runs without C2: the JDK's own SHA-256 is fast only as a C2 intrinsic. {@link NativeDigests} offers it to every
- * {@code MessageDigest.getInstance("SHA-256")} of the packaged command.
+ * runs without C2: the JDK's own SHA-256 is fast only as a C2 intrinsic. {@link NativeDigests} makes it what
+ * {@code Digest.newSha256()} gives in the packaged command.
  *
  * <p>Single bytes are gathered in Java and passed on with the next array, so that a stream written byte by byte
  * does not cost a native call per byte.

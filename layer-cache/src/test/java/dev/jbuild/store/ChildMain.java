@@ -119,9 +119,9 @@ public final class ChildMain {
                         .ifPresent(l -> System.out.println("MAPPED " + l.substring(l.indexOf('/'))));
             }
             case "sha256-first" -> {
-                // sha256-first <unused>: the provider installed, a digest is the JVM's first use of the library
+                // sha256-first <unused>: NativeDigests installed, a digest is the JVM's first use of the library
                 NativeDigests.install();
-                MessageDigest md = MessageDigest.getInstance("SHA-256");
+                MessageDigest md = Digest.newSha256();
                 System.out.println("CLASS " + md.getClass().getSimpleName());
                 System.out.println("DIGEST " + Digest.fromMessageDigest(md.digest("abc".getBytes(StandardCharsets.UTF_8))));
                 System.out.println("AVAILABLE " + Posix.available());

@@ -6,13 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jbuild.oci.Digest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestException;
 import java.security.MessageDigest;
-import java.security.Provider;
-import java.security.Security;
 import java.util.HexFormat;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -20,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * libcrypto's SHA-256 through our JNI library against the JDK's, over lengths around the block size, split
- * updates, single bytes, clones, resets, and through the provider. CI installs OpenSSL (.ci/run): a machine
+ * updates, single bytes, clones, resets, and through Digest.newSha256. CI installs OpenSSL (.ci/run): a machine
  * without it fails here rather than quietly testing the fallback.
  */
 class NativeSha256Test {
@@ -117,20 +116,9 @@ class NativeSha256Test {
         assertThrows(IllegalArgumentException.class, () -> md.update(new byte[4], 3, 2));
     }
 
-    @Test
-    void theProviderServesSha256ByEveryName() throws Exception {
-        Provider provider = new NativeDigests();
-        for (String name : new String[] {"SHA-256", "SHA256", "2.16.840.1.101.3.4.2.1"}) {
-            MessageDigest md = MessageDigest.getInstance(name, provider);
-            assertTrue(md instanceof NativeSha256, name);
-            assertArrayEquals(jdk().digest(new byte[] {9}), md.digest(new byte[] {9}), name);
-        }
-        assertThrows(java.security.NoSuchAlgorithmException.class, () -> MessageDigest.getInstance("SHA-512", provider));
-    }
-
     /**
      * The first SHA-256 of a JVM loads our library, which the first time for a user is extracted and checked with
-     * a SHA-256 of its own: that one must not come back to the provider that is still loading it.
+     * a SHA-256 of its own: that one must not come back to NativeSha256, which is still loading it.
      */
     @Test
     void aDigestThatLoadsTheLibraryIsNativeAndRight(@TempDir Path tmp) throws Exception {
@@ -147,14 +135,14 @@ class NativeSha256Test {
     }
 
     @Test
-    void installedFirstItServesGetInstance() throws Exception {
-        assertTrue(NativeDigests.install());
+    void installedItServesNewSha256() {
+        NativeDigests.install();
         try {
-            assertEquals("jbuild", MessageDigest.getInstance("SHA-256").getProvider().getName());
-            assertTrue(!NativeDigests.install(), "installed twice");
+            assertTrue(Digest.newSha256() instanceof NativeSha256);
+            assertEquals(Digest.fromMessageDigest(Digest.jdkSha256().digest(new byte[] {7})), Digest.sha256(new byte[] {7}));
         } finally {
-            Security.removeProvider("jbuild");
+            Digest.useSha256(null);
         }
-        assertEquals("SUN", MessageDigest.getInstance("SHA-256").getProvider().getName());
+        assertEquals("SUN", Digest.newSha256().getProvider().getName());
     }
 }

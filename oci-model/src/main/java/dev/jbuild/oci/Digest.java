@@ -3,6 +3,7 @@ package dev.jbuild.oci;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.function.Supplier;
 
 /** A content digest, {@code algorithm:hex}, as OCI descriptors carry it. Only sha256 is produced. */
 public record Digest(String algorithm, String hex) implements Comparable<Digest> {
@@ -47,12 +48,31 @@ public record Digest(String algorithm, String hex) implements Comparable<Digest>
         return fromMessageDigest(newSha256().digest(content));
     }
 
+    /** A SHA-256 MessageDigest: the JDK's, or what {@link #useSha256} installed. */
     public static MessageDigest newSha256() {
+        Supplier<MessageDigest> factory = sha256Factory;
+        return factory != null ? factory.get() : jdkSha256();
+    }
+
+    /** The JDK's SHA-256, whatever {@link #useSha256} installed. */
+    public static MessageDigest jdkSha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JVM has no SHA-256", e);
         }
+    }
+
+    private static volatile Supplier<MessageDigest> sha256Factory;
+
+    /**
+     * Where {@link #newSha256} takes its digests from from now on (null: the JDK). The packaged command installs
+     * libcrypto's (layer-cache's NativeDigests): it runs the JVM without C2, and the JDK's SHA-256 is fast only
+     * when C2 compiles it. A hook, not a security provider: inserting a provider loads every one the JDK
+     * configures, about 20 ms of start-up.
+     */
+    public static void useSha256(Supplier<MessageDigest> factory) {
+        sha256Factory = factory;
     }
 
     /** The digest of what a SHA-256 MessageDigest has seen. */
