@@ -111,6 +111,28 @@ class LayerWriterTest {
                 LayerWriter.write(store.blobs(), d, Compression.NONE, null).diffId());
     }
 
+    /** A gzip layer of many members, some reused from a previous version: its diff-id is still its tar's SHA-256. */
+    @Test
+    void aManyMemberGzipLayerHasTheDiffIdOfItsTar() throws IOException {
+        java.util.Random random = new java.util.Random(7);
+        List<LayerEntry> entries = new java.util.ArrayList<>();
+        for (int i = 0; i < 3000; i++) { // small files: members cut at entry boundaries after 1 MiB
+            byte[] b = new byte[random.nextInt(2000)];
+            random.nextBytes(b);
+            entries.add(LayerEntry.file(String.format("small/f%04d", i), 0644, 0, 0, T, b));
+        }
+        byte[] big = new byte[3 * ParallelGzipOutputStream.CHUNK + 12345]; // cut before it and at every MiB of it
+        random.nextBytes(big);
+        entries.add(LayerEntry.file("big", 0644, 0, 0, T, big));
+        Layer gzip = LayerWriter.write(store.blobs(), entries, Compression.GZIP, null);
+        assertEquals(Digest.sha256(tarBytes(entries, null)), gzip.diffId());
+        assertEquals(gzip.diffId(), LayerWriter.write(store.blobs(), entries, Compression.NONE, null).diffId());
+        // and when some members come from a previous version of the layer
+        entries.set(10, LayerEntry.file("small/f0010", 0644, 0, 0, T, new byte[] {1, 2, 3}));
+        Layer again = LayerWriter.write(store.blobs(), entries, Compression.GZIP, null, false, gzip.digest());
+        assertEquals(Digest.sha256(tarBytes(entries, null)), again.diffId());
+    }
+
     @Test
     void diffIdIsTheSameForEveryCompressionAndRecordedInTheIndex() throws IOException {
         List<LayerEntry> entries = sample(0);
