@@ -11,7 +11,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
@@ -203,14 +202,6 @@ public final class BlobStore {
     }
 
     static MessageDigest messageDigest(String algorithm) {
-        try {
-            return switch (algorithm) {
-                case "sha256" -> Digest.newSha256();
-                case "sha512" -> MessageDigest.getInstance("SHA-512");
-                default -> throw new IllegalArgumentException("unsupported digest algorithm " + algorithm);
-            };
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Digest.newMessageDigest(algorithm);
     }
 }

@@ -54,6 +54,24 @@ public record Digest(String algorithm, String hex) implements Comparable<Digest>
         return factory != null ? factory.get() : jdkSha256();
     }
 
+    /**
+     * A MessageDigest for a digest algorithm as OCI names it ({@code sha256}, {@code sha512}); sha256 is {@link
+     * #newSha256}'s. IllegalArgumentException for any other.
+     */
+    public static MessageDigest newMessageDigest(String algorithm) {
+        return switch (algorithm) {
+            case "sha256" -> newSha256();
+            case "sha512" -> {
+                try {
+                    yield MessageDigest.getInstance("SHA-512");
+                } catch (NoSuchAlgorithmException e) {
+                    throw new IllegalStateException("the JVM has no SHA-512", e);
+                }
+            }
+            default -> throw new IllegalArgumentException("unsupported digest algorithm: " + algorithm);
+        };
+    }
+
     /** The JDK's SHA-256, whatever {@link #useSha256} installed. */
     public static MessageDigest jdkSha256() {
         try {

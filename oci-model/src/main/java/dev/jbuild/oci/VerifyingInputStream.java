@@ -4,7 +4,6 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /**
  * Reads a blob while checking it against its descriptor: content from a registry or a cache is trusted only
@@ -61,24 +60,13 @@ public class VerifyingInputStream extends FilterInputStream {
         super(in);
         this.expected = expected;
         this.expectedSize = expectedSize;
-        this.md = newDigest(expected.algorithm());
+        this.md = Digest.newMessageDigest(expected.algorithm());
     }
 
     public VerifyingInputStream(InputStream in, Descriptor descriptor) {
         this(in, descriptor.digest(), descriptor.size());
     }
 
-    private static MessageDigest newDigest(String algorithm) {
-        try {
-            return MessageDigest.getInstance(switch (algorithm) {
-                case "sha256" -> "SHA-256";
-                case "sha512" -> "SHA-512";
-                default -> throw new IllegalArgumentException("unsupported digest algorithm: " + algorithm);
-            });
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JVM has no " + algorithm, e);
-        }
-    }
 
     @Override
     public int read() throws IOException {

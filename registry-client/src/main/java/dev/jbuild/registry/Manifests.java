@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.jbuild.oci.Digest;
 import dev.jbuild.oci.MediaType;
 import dev.jbuild.oci.OciJson;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** Media types and digests of manifest documents as they come from registries and the store. */
@@ -49,15 +47,6 @@ final class Manifests {
     }
 
     static Digest digest(byte[] bytes, String algorithm) {
-        try {
-            MessageDigest md = MessageDigest.getInstance(switch (algorithm) {
-                case "sha256" -> "SHA-256";
-                case "sha512" -> "SHA-512";
-                default -> throw new IllegalArgumentException("unsupported digest algorithm " + algorithm);
-            });
-            return new Digest(algorithm, HexFormat.of().formatHex(md.digest(bytes)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return new Digest(algorithm, HexFormat.of().formatHex(Digest.newMessageDigest(algorithm).digest(bytes)));
     }
 }
