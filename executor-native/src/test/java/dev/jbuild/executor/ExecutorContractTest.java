@@ -552,7 +552,9 @@ class ExecutorContractTest {
             Path w = Files.createDirectories(base.resolve("work"));
             Path state = Files.createDirectories(base.resolve("state"));
             assertEquals(0, exec("chown", "-R", UNPRIVILEGED_USER + ":", base.toString()).code);
-            String cp = classDir(ContainerMain.class) + ":" + classDir(Executor.class);
+            // the module's classes and oci-model's (SandboxHelper checks the helper it writes with oci-model's Digest)
+            String cp = classDir(ContainerMain.class) + ":" + classDir(Executor.class) + ":"
+                    + classDir(dev.jbuild.oci.Digest.class);
             ProcessBuilder pb = new ProcessBuilder("setpriv", "--reuid=" + UNPRIVILEGED_USER, "--regid=" + UNPRIVILEGED_USER,
                     "--init-groups", "--", javaBinary(), "-XX:-UsePerfData", "-cp", cp, ContainerMain.class.getName(), "native",
                     state.toString(), lower.toString(), u.toString(), w.toString(),
