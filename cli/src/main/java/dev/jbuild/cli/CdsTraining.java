@@ -35,6 +35,7 @@ final class CdsTraining {
         Path root = work.resolve("root");
         String image = "cds-training:1";
         dev.jbuild.store.NativeDigests.install(); // as Main.main does
+        StartupWarmup.run();
         run("--root", root, "build", "-q", "-t", image, context);
         run("--root", root, "build", "-q", "-t", image, "--compression", "zstd", context);
         run("--root", root, "build", "-q", "-t", image, context);
@@ -49,10 +50,43 @@ final class CdsTraining {
             String remote = "127.0.0.1:" + registry.port() + "/cds/training:1";
             run("--root", work.resolve("pulled"), "pull", "--insecure-registry", "127.0.0.1", remote);
             run("--root", work.resolve("pulled"), "push", "--insecure-registry", "127.0.0.1", remote);
+            trainBigMultiStageBuild(work, remote);
         } finally {
             registry.stop();
         }
         System.exit(0);
+    }
+
+    /**
+     * What the one-file training context never reaches, though users' builds do at every start: a base image from a
+     * registry, two stages and {@code COPY --from}, a context big enough for the parallel walk and key (3,000 files
+     * in 30 directories), a no-op rebuild of it, and a RUN step. Each lambda and string concatenation that runs here
+     * is linked in the AOT cache; one that first runs in a user's build is spun then (the JDK's class-file and
+     * method-handle code, which C1 then compiles: a third of the compiles of a no-op build before this).
+     */
+    private static void trainBigMultiStageBuild(Path work, String remote) throws IOException {
+        Path context = Files.createDirectories(work.resolve("big"));
+        for (int d = 0; d < 30; d++) {
+            Path dir = Files.createDirectories(context.resolve("files/d" + d));
+            for (int f = 0; f < 100; f++) {
+                Files.writeString(dir.resolve("f" + f + ".txt"), "file " + d + "/" + f + "\n");
+            }
+        }
+        Files.writeString(context.resolve("Dockerfile"), "FROM " + remote + " AS gen\n"
+                + "COPY files/ /files/\n"
+                + "FROM " + remote + "\n"
+                + "COPY --from=gen /files /copied\n"
+                + "COPY files/d1 /again/\n");
+        Path root = work.resolve("big-root");
+        for (int i = 0; i < 2; i++) { // cold, then a no-op
+            run("--root", root, "build", "-q", "--insecure-registry", "127.0.0.1", "-t", "cds-big:1", context);
+        }
+        // A RUN step as far as the training image allows: it has no programs, so the step fails once the sandbox
+        // is set up (or earlier where namespaces are not allowed); the status is not what is trained.
+        Path runContext = Files.createDirectories(work.resolve("run"));
+        Files.writeString(runContext.resolve("Dockerfile"), "FROM " + remote + "\nRUN [\"/cds-training\"]\n");
+        Main.run(new String[] {"--root", root.toString(), "build", "-q", "--insecure-registry", "127.0.0.1",
+            runContext.toString()}, new PrintWriter(Writer.nullWriter()), new PrintWriter(Writer.nullWriter()));
     }
 
     private static void run(Object... args) {

@@ -37,7 +37,8 @@ final class StartupWarmup {
             + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]},\"history\":[{\"created\":\"2024-01-01T00:00:00Z\","
             + "\"created_by\":\"x\"}]}";
 
-    private static void run() {
+    /** The warm-up itself (package-private: CdsTraining runs it, so that its classes are in the archives). */
+    static void run() {
         try {
             // First what picocli reads soonest: the annotations of the build command's option classes. Reading one
             // parses its class's annotations and defines a proxy class per annotation type (about 40 ms of the
