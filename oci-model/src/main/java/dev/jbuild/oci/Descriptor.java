@@ -1,6 +1,7 @@
 package dev.jbuild.oci;
 
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -19,6 +20,19 @@ public record Descriptor(String mediaType, Digest digest, long size, Platform pl
 
     public Descriptor(String mediaType, Digest digest, long size) {
         this(mediaType, digest, size, null, Map.of());
+    }
+
+    /** Written out: see Digest's equals. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Descriptor d && d.size == size && Objects.equals(d.digest, digest)
+                && Objects.equals(d.mediaType, mediaType) && Objects.equals(d.platform, platform)
+                && d.annotations.equals(annotations);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hashCode(digest) * 31 + Long.hashCode(size);
     }
 
     public Descriptor withAnnotations(Map<String, String> newAnnotations) {

@@ -103,6 +103,19 @@ public record Digest(String algorithm, String hex) implements Comparable<Digest>
         return hex.substring(0, 12);
     }
 
+    // equals and hashCode written out, as in Descriptor: a record's generated ones bootstrap through
+    // java.lang.runtime.ObjectMethods at first use, spinning method-handle classes that no AOT cache holds, at every
+    // start (digests are compared and hashed in every build).
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Digest d && d.hex.equals(hex) && d.algorithm.equals(algorithm);
+    }
+
+    @Override
+    public int hashCode() {
+        return hex.hashCode();
+    }
+
     @Override
     public String toString() {
         return algorithm + ":" + hex;

@@ -42,6 +42,33 @@ class DigestTest {
         assertSame(MessageDigest.getInstance("SHA-256").getProvider(), jdk.getProvider());
     }
 
+    /** Digest and Descriptor write out equals and hashCode (a record's bootstrap at first use costs start-up). */
+    @Test
+    void digestAndDescriptorAreEqualByEveryComponent() {
+        Digest a = Digest.sha256(new byte[] {1});
+        Digest b = Digest.parse(a.toString());
+        assertEquals(a, b);
+        assertEquals(a.hashCode(), b.hashCode());
+        org.junit.jupiter.api.Assertions.assertNotEquals(a, Digest.sha256(new byte[] {2}));
+        org.junit.jupiter.api.Assertions.assertNotEquals(a, new Digest("sha512", "0".repeat(128)));
+        org.junit.jupiter.api.Assertions.assertNotEquals(a, a.toString());
+
+        Platform linux = new Platform("linux", "amd64", null);
+        Descriptor d = new Descriptor("m", a, 5, linux, java.util.Map.of("k", "v"));
+        Descriptor same = new Descriptor("m", b, 5, new Platform("linux", "amd64", null),
+                new java.util.HashMap<>(java.util.Map.of("k", "v")));
+        assertEquals(d, same);
+        assertEquals(d.hashCode(), same.hashCode());
+        for (Descriptor other : java.util.List.of(new Descriptor("n", a, 5, linux, java.util.Map.of("k", "v")),
+                new Descriptor("m", Digest.sha256(new byte[] {2}), 5, linux, java.util.Map.of("k", "v")),
+                new Descriptor("m", a, 6, linux, java.util.Map.of("k", "v")),
+                new Descriptor("m", a, 5, null, java.util.Map.of("k", "v")),
+                new Descriptor("m", a, 5, linux, java.util.Map.of("k", "w")))) {
+            org.junit.jupiter.api.Assertions.assertNotEquals(d, other, other.toString());
+        }
+        assertEquals(new Descriptor(null, null, 0), new Descriptor(null, null, 0));
+    }
+
     @Test
     void sha512IsTheJdksAndOtherAlgorithmsAreRefused() {
         assertEquals("SHA-512", Digest.newMessageDigest("sha512").getAlgorithm());
