@@ -2,7 +2,6 @@ package dev.jbuild.core.build;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -227,18 +226,6 @@ final class StageScheduler {
         if (f instanceof BuildException b) {
             throw b;
         }
-        if (f instanceof IOException io) {
-            throw io;
-        }
-        if (f instanceof UncheckedIOException u) {
-            throw u.getCause();
-        }
-        if (f instanceof RuntimeException r) {
-            throw r;
-        }
-        if (f instanceof Error err) {
-            throw err;
-        }
-        throw new IOException(f);
+        throw Workers.rethrow(f);
     }
 }

@@ -26,20 +26,27 @@ final class Workers {
         try {
             return POOL.submit(task).get();
         } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof UncheckedIOException u) {
-                throw u.getCause();
-            }
-            if (c instanceof IOException io) {
-                throw io;
-            }
-            if (c instanceof RuntimeException r) {
-                throw r;
-            }
-            if (c instanceof Error err) {
-                throw err;
-            }
-            throw new IOException(c);
+            throw rethrow(e.getCause());
         }
+    }
+
+    /**
+     * Throws F as it is when it is an IOException or unchecked, an UncheckedIOException as its IOException, and
+     * anything else inside an IOException (declared as returned, so that a caller can write {@code throw rethrow(f)}).
+     */
+    static IOException rethrow(Throwable f) throws IOException {
+        if (f instanceof IOException io) {
+            throw io;
+        }
+        if (f instanceof UncheckedIOException u) {
+            throw u.getCause();
+        }
+        if (f instanceof RuntimeException r) {
+            throw r;
+        }
+        if (f instanceof Error err) {
+            throw err;
+        }
+        throw new IOException(f);
     }
 }
