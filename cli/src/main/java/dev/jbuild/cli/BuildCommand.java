@@ -1,21 +1,21 @@
 package dev.jbuild.cli;
 
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code jbuild build}: the same as {@code jbuild [OPTIONS] CONTEXT}. */
-@Command(name = "build", mixinStandardHelpOptions = true, description = "Build an image from a Dockerfile.")
 final class BuildCommand implements Callable<Integer> {
-    @Mixin
     BuildOptions options = new BuildOptions();
 
-    @Mixin
     StoreOptions store = new StoreOptions();
 
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    final CommandSpec spec;
+
+    BuildCommand() {
+        spec = Specs.command(this, "build", "Build an image from a Dockerfile.");
+        options.addTo(spec);
+        store.addTo(spec);
+    }
 
     @Override
     public Integer call() {

@@ -3,24 +3,27 @@ package dev.jbuild.cli;
 import dev.jbuild.store.Store;
 import dev.jbuild.store.StoreCheck;
 import java.io.IOException;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /** {@code jbuild fsck}: re-reads the whole store and reports what is corrupt or dangling. */
-@Command(name = "fsck", mixinStandardHelpOptions = true,
-        description = {"Check the store: re-digest every blob (and every layer's uncompressed tar against its"
-                + " diff-id), check that every tag's image and every build-cache entry's layer is there and that"
-                + " unpacked layers are complete.",
-            "Exit status 0 when nothing is corrupt or dangling (leftovers of killed processes are listed but"
-                + " fine: the store removes them itself), 1 otherwise.",
-            "--repair removes what is corrupt or dangling (waits for running builds first)."})
 final class FsckCommand extends StoreCommand {
-    @Option(names = "--repair", description = "Remove corrupt blobs, wrong diff-id records, damaged unpacked layers,"
-            + " build-cache entries whose layer is gone, and tags whose image is incomplete.")
     boolean repair;
 
-    @Option(names = {"-q", "--quiet"}, description = "Print only the problems.")
     boolean quiet;
+
+    FsckCommand() {
+        super("fsck",
+                "Check the store: re-digest every blob (and every layer's uncompressed tar against its diff-id), "
+                        + "check that every tag's image and every build-cache entry's layer is there and that "
+                        + "unpacked layers are complete.",
+                "Exit status 0 when nothing is corrupt or dangling (leftovers of killed processes are listed but "
+                        + "fine: the store removes them itself), 1 otherwise.",
+                "--repair removes what is corrupt or dangling (waits for running builds first).");
+        spec.addOption(Specs.option(boolean.class, () -> repair, v -> repair = v, "--repair")
+                .description("Remove corrupt blobs, wrong diff-id records, damaged unpacked layers, build-cache"
+                        + " entries whose layer is gone, and tags whose image is incomplete.").build());
+        spec.addOption(Specs.option(boolean.class, () -> quiet, v -> quiet = v, "-q", "--quiet")
+                .description("Print only the problems.").build());
+    }
 
     @Override
     int run(Store store) throws IOException {

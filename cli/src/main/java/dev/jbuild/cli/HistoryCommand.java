@@ -7,27 +7,32 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code jbuild history IMAGE}: the config's history, newest first, as {@code docker history}
  * shows it. A step that made a layer shows the layer's (stored) size; an {@code empty_layer}
  * step shows 0B. The newest step shows the image id, earlier ones {@code <missing>}.
  */
-@Command(name = "history", mixinStandardHelpOptions = true, description = "Show the history of an image.")
 final class HistoryCommand extends StoreCommand {
     private static final int CREATED_BY_WIDTH = 45;
 
-    @Parameters(index = "0", paramLabel = "IMAGE", description = "A name, image id or digest.")
     String ref;
 
-    @Option(names = "--no-trunc", description = "Do not truncate the output.")
     boolean noTrunc;
 
-    @Option(names = {"-q", "--quiet"}, description = "Only show image ids.")
     boolean quiet;
+
+    HistoryCommand() {
+        super("history", "Show the history of an image.");
+        Specs.addPositional(spec, Specs.parameter(String.class, () -> ref, v -> ref = v)
+                .index("0")
+                .paramLabel("IMAGE")
+                .description("A name, image id or digest."));
+        spec.addOption(Specs.option(boolean.class, () -> noTrunc, v -> noTrunc = v, "--no-trunc")
+                .description("Do not truncate the output.").build());
+        spec.addOption(Specs.option(boolean.class, () -> quiet, v -> quiet = v, "-q", "--quiet")
+                .description("Only show image ids.").build());
+    }
 
     @Override
     int run(Store store) throws IOException, LocalImages.NotFound {

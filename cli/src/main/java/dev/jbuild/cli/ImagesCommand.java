@@ -10,21 +10,27 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code jbuild images}: the tagged images of the store, as {@code docker images} lists them. */
-@Command(name = "images", mixinStandardHelpOptions = true, description = "List the images in the local store.")
 final class ImagesCommand extends StoreCommand {
-    @Parameters(index = "0", arity = "0..1", paramLabel = "REPOSITORY[:TAG]", description = "Only this repository (and tag).")
     String filter;
 
-    @Option(names = {"-q", "--quiet"}, description = "Print only the image ids.")
     boolean quiet;
 
-    @Option(names = "--no-trunc", description = "Show full image ids.")
     boolean noTrunc;
+
+    ImagesCommand() {
+        super("images", "List the images in the local store.");
+        Specs.addPositional(spec, Specs.parameter(String.class, () -> filter, v -> filter = v)
+                .index("0")
+                .arity("0..1")
+                .paramLabel("REPOSITORY[:TAG]")
+                .description("Only this repository (and tag)."));
+        spec.addOption(Specs.option(boolean.class, () -> quiet, v -> quiet = v, "-q", "--quiet")
+                .description("Print only the image ids.").build());
+        spec.addOption(Specs.option(boolean.class, () -> noTrunc, v -> noTrunc = v, "--no-trunc")
+                .description("Show full image ids.").build());
+    }
 
     private record Row(String repository, String tag, String id, String created, String size) {}
 

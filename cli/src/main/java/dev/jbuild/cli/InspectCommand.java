@@ -14,19 +14,22 @@ import dev.jbuild.store.Store;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code jbuild inspect IMAGE...}: a JSON array, one object per image: its id (the config
  * digest), tags, the digest and media type of what the reference names, and the manifest and
  * config as stored (parsed and pretty-printed as {@code docker inspect} prints, four-space indent).
  */
-@Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = "Show the manifest and config of images in the local store, as JSON.")
 final class InspectCommand extends StoreCommand {
-    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "A name, image id or digest.")
     List<String> refs = new ArrayList<>();
+
+    InspectCommand() {
+        super("inspect", "Show the manifest and config of images in the local store, as JSON.");
+        Specs.addPositional(spec, Specs.listParameter(() -> refs, v -> refs = v)
+                .arity("1..*")
+                .paramLabel("IMAGE")
+                .description("A name, image id or digest."));
+    }
 
     static final ObjectMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)

@@ -7,20 +7,25 @@ import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /** {@code jbuild load -i PATH}: imports an OCI layout (directory or tar) or a docker-archive tar. */
-@Command(name = "load", mixinStandardHelpOptions = true,
-        description = {"Load images from an OCI image layout (directory or tar) or a docker-archive tar "
-            + "('docker save').", "Every blob is verified; the images are tagged with the names the input gives."})
 final class LoadCommand extends StoreCommand {
-    @Option(names = {"-i", "--input"}, paramLabel = "PATH", defaultValue = "-",
-            description = "The layout directory or tar, plain or gzip/zstd-compressed (default: standard input).")
     String input;
 
-    @Option(names = {"-q", "--quiet"}, description = "Accepted for docker compatibility (there is no progress output).")
     boolean quiet;
+
+    LoadCommand() {
+        super("load",
+                "Load images from an OCI image layout (directory or tar) or a docker-archive tar ('docker save').",
+                "Every blob is verified; the images are tagged with the names the input gives.");
+        spec.addOption(Specs.option(String.class, () -> input, v -> input = v, "-i", "--input")
+                .paramLabel("PATH")
+                .defaultValue("-")
+                .description("The layout directory or tar, plain or gzip/zstd-compressed (default: standard"
+                        + " input).").build());
+        spec.addOption(Specs.option(boolean.class, () -> quiet, v -> quiet = v, "-q", "--quiet")
+                .description("Accepted for docker compatibility (there is no progress output).").build());
+    }
 
     @Override
     int run(Store store) throws IOException, Failure {

@@ -12,40 +12,45 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code jbuild login [-u USER] [--password-stdin] [REGISTRY]}: checks the credentials against the registry and
  * stores them in docker's config.json, as {@code docker login} does (through the credential helper when one is
  * configured, else base64 in the file, which only its owner may read).
  */
-@Command(name = "login", mixinStandardHelpOptions = true,
-        description = {"Log in to a registry (default: Docker Hub).",
-            "The credentials are checked, then stored in docker's config.json (or its credential helper)."})
 final class LoginCommand implements Callable<Integer> {
-    @Parameters(index = "0", arity = "0..1", paramLabel = "REGISTRY", description = "host[:port] (default: docker.io).")
     String server;
 
-    @Option(names = {"-u", "--username"}, paramLabel = "USER", description = "The user name.")
     String username;
 
-    @Option(names = {"-p", "--password"}, paramLabel = "PASSWORD",
-            description = "The password (insecure: it shows in the process list; use --password-stdin).")
     String password;
 
-    @Option(names = "--password-stdin", description = "Read the password from standard input.")
     boolean passwordStdin;
 
-    @Mixin
     RegistryFlags registry = new RegistryFlags();
 
-    @Spec
-    CommandSpec spec;
+    final CommandSpec spec;
+
+    LoginCommand() {
+        spec = Specs.command(this, "login",
+                "Log in to a registry (default: Docker Hub).",
+                "The credentials are checked, then stored in docker's config.json (or its credential helper).");
+        Specs.addPositional(spec, Specs.parameter(String.class, () -> server, v -> server = v)
+                .index("0")
+                .arity("0..1")
+                .paramLabel("REGISTRY")
+                .description("host[:port] (default: docker.io)."));
+        spec.addOption(Specs.option(String.class, () -> username, v -> username = v, "-u", "--username")
+                .paramLabel("USER")
+                .description("The user name.").build());
+        spec.addOption(Specs.option(String.class, () -> password, v -> password = v, "-p", "--password")
+                .paramLabel("PASSWORD")
+                .description("The password (insecure: it shows in the process list; use --password-stdin).").build());
+        spec.addOption(Specs.option(boolean.class, () -> passwordStdin, v -> passwordStdin = v, "--password-stdin")
+                .description("Read the password from standard input.").build());
+        registry.addTo(spec);
+    }
 
     /** Standard input (a test may replace it). */
     static InputStream stdin = System.in;

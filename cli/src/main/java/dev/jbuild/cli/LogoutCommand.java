@@ -5,26 +5,30 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code jbuild logout [REGISTRY]}: removes the stored credentials, as {@code docker logout} does. */
-@Command(name = "logout", mixinStandardHelpOptions = true,
-        description = "Log out from a registry (default: Docker Hub): remove its credentials from docker's config.json"
-                + " (and its credential helper).")
 final class LogoutCommand implements Callable<Integer> {
-    @Parameters(index = "0", arity = "0..1", paramLabel = "REGISTRY", description = "host[:port] (default: docker.io).")
     String server;
 
-    @Option(names = "--config", paramLabel = "DIR",
-            description = "The location of docker's client config.json (default: $DOCKER_CONFIG, else ~/.docker).")
     Path config;
 
-    @Spec
-    CommandSpec spec;
+    final CommandSpec spec;
+
+    LogoutCommand() {
+        spec = Specs.command(this, "logout",
+                "Log out from a registry (default: Docker Hub): remove its credentials from docker's config.json "
+                        + "(and its credential helper).");
+        Specs.addPositional(spec, Specs.parameter(String.class, () -> server, v -> server = v)
+                .index("0")
+                .arity("0..1")
+                .paramLabel("REGISTRY")
+                .description("host[:port] (default: docker.io)."));
+        spec.addOption(Specs.option(Path.class, () -> config, v -> config = v, "--config")
+                .paramLabel("DIR")
+                .description("The location of docker's client config.json (default: $DOCKER_CONFIG, else"
+                        + " ~/.docker).").build());
+    }
 
     @Override
     public Integer call() {

@@ -11,42 +11,37 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.function.Supplier;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** The {@code jbuild} command. */
-@Command(
-        name = "jbuild",
-        mixinStandardHelpOptions = true,
-        versionProvider = Main.Version.class,
-        description = {"A daemonless OCI image builder for Dockerfiles.",
-            "jbuild [OPTIONS] CONTEXT builds CONTEXT/Dockerfile, as 'jbuild build' does."})
 public final class Main implements java.util.concurrent.Callable<Integer> {
     /**
-     * The subcommands, by name, in the order the usage lists them. They are registered lazily: picocli
-     * instantiates and reflects over every registered command class when the command line is built,
-     * and doing that for all of them was a large part of the start-up of every short command.
+     * The subcommands, by name, in the order the usage lists them, each as a function that makes its model. They are
+     * registered lazily: building the model of every command at each start, to run one, was time a short command
+     * paid for nothing.
      */
     private static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
 
     private static Map<String, Supplier<Object>> subcommands() {
         Map<String, Supplier<Object>> m = new LinkedHashMap<>();
-        m.put("build", BuildCommand::new);
-        m.put("images", ImagesCommand::new);
-        m.put("history", HistoryCommand::new);
-        m.put("inspect", InspectCommand::new);
-        m.put("tag", TagCommand::new);
-        m.put("rmi", RmiCommand::new);
-        m.put("load", LoadCommand::new);
-        m.put("save", SaveCommand::new);
-        m.put("prune", PruneCommand::new);
-        m.put("fsck", FsckCommand::new);
-        m.put("pull", PullCommand::new);
-        m.put("push", PushCommand::new);
-        m.put("login", LoginCommand::new);
-        m.put("logout", LogoutCommand::new);
-        m.put("parse", ParseCommand::new);
-        // A lambda, not CommandLine.HelpCommand::new: picocli's classes are Java 5 class files, which an AOT cache
-        // (JDK 25) leaves out, and a method handle that names one directly crashes the JVM assembling the cache.
+        m.put("build", () -> new BuildCommand().spec);
+        m.put("images", () -> new ImagesCommand().spec);
+        m.put("history", () -> new HistoryCommand().spec);
+        m.put("inspect", () -> new InspectCommand().spec);
+        m.put("tag", () -> new TagCommand().spec);
+        m.put("rmi", () -> new RmiCommand().spec);
+        m.put("load", () -> new LoadCommand().spec);
+        m.put("save", () -> new SaveCommand().spec);
+        m.put("prune", () -> new PruneCommand().spec);
+        m.put("fsck", () -> new FsckCommand().spec);
+        m.put("pull", () -> new PullCommand().spec);
+        m.put("push", () -> new PushCommand().spec);
+        m.put("login", () -> new LoginCommand().spec);
+        m.put("logout", () -> new LogoutCommand().spec);
+        m.put("parse", () -> new ParseCommand().spec);
+        // picocli's own annotated command, reflected over only when help is asked for. A lambda, not
+        // CommandLine.HelpCommand::new: picocli's classes are Java 5 class files, which an AOT cache (JDK 25) leaves
+        // out, and a method handle that names one directly crashes the JVM assembling the cache.
         m.put("help", () -> new CommandLine.HelpCommand());
         return m;
     }
@@ -79,7 +74,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     /**
      * The arguments are top-level options of {@link Global} and then a subcommand (not help): {@code jbuild --root DIR
      * build ...}. picocli parses them the same without the build options of the bare {@code jbuild CONTEXT}, which it
-     * would otherwise reflect over at every start only to find them unused.
+     * would otherwise model at every start only to find them unused.
      */
     static boolean subcommandFirst(String[] args) {
         for (int i = 0; i < args.length; i++) {
@@ -95,24 +90,29 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         return false;
     }
 
-    /** {@code jbuild [--root DIR] [REGISTRY OPTIONS] SUBCOMMAND ...}: what comes before a subcommand. */
-    @Command(name = "jbuild", mixinStandardHelpOptions = true, versionProvider = Main.Version.class)
-    static final class Global {
-        @CommandLine.Mixin
-        StoreOptions store = new StoreOptions();
+    private static final String[] DESCRIPTION = {"A daemonless OCI image builder for Dockerfiles.",
+        "jbuild [OPTIONS] CONTEXT builds CONTEXT/Dockerfile, as 'jbuild build' does."};
 
-        @CommandLine.Mixin
-        RegistryFlags registry = new RegistryFlags();
+    /** {@code jbuild [--root DIR] [REGISTRY OPTIONS] SUBCOMMAND ...}: what comes before a subcommand. */
+    static final class Global {
+        final StoreOptions store = new StoreOptions();
+        final RegistryFlags registry = new RegistryFlags();
+        final CommandSpec spec = Specs.command(this, "jbuild", DESCRIPTION);
+
+        Global() {
+            store.addTo(spec);
+            registry.addTo(spec);
+        }
     }
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    final BuildOptions build = new BuildOptions();
+    final StoreOptions store = new StoreOptions();
+    final CommandSpec spec = Specs.command(this, "jbuild", DESCRIPTION);
 
-    @CommandLine.Mixin
-    BuildOptions build = new BuildOptions();
-
-    @CommandLine.Mixin
-    StoreOptions store = new StoreOptions();
+    Main() {
+        build.addTo(spec);
+        store.addTo(spec);
+    }
 
     /**
      * This JVM runs the command line itself (not a test calling {@link #run}): an unprivileged one may re-run it in
@@ -150,12 +150,12 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         RegistryFlags registry;
         if (subcommandFirst(args)) {
             Global global = new Global();
-            cl = new CommandLine(global);
+            cl = new CommandLine(global.spec);
             store = global.store;
             registry = global.registry;
         } else {
             Main main = new Main();
-            cl = new CommandLine(main);
+            cl = new CommandLine(main.spec);
             store = main.store;
             registry = main.build.registry;
         }

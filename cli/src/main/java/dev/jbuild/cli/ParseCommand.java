@@ -29,48 +29,60 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code jbuild parse}: prints a Dockerfile's AST as BuildKit dumps it, or its typed instructions as JSON. */
-@Command(name = "parse", mixinStandardHelpOptions = true,
-        description = {"Parse a Dockerfile and print its syntax tree.",
-            "The default format is BuildKit's AST dump (one S-expression per instruction); "
-                + "--format=json prints the typed instructions, stage by stage, with their source ranges.",
-            "A syntax error exits with status 1 and prints FILE:LINE:COL: message on stderr."})
 final class ParseCommand implements Callable<Integer> {
     enum Format { dump, json }
 
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "The Dockerfile ('-' for standard input).")
     String fileOption;
 
-    @Parameters(arity = "0..1", paramLabel = "FILE", description = "The Dockerfile (default: ./Dockerfile).")
     String fileParameter;
 
-    @Option(names = "--format", defaultValue = "dump", paramLabel = "FORMAT",
-            description = "dump (default) or json.")
     Format format;
 
-    @Option(names = "--expand", description = "With --format=json: expand variables as a build does "
-            + "(FROM lines with the global args, each stage with its ARGs and ENVs). The ENV of base "
-            + "images is not known to parse and counts as empty.")
     boolean expand;
 
-    @Option(names = "--build-arg", paramLabel = "KEY[=VALUE]",
-            description = "A build arg for --expand; KEY alone takes the value of the environment variable.")
     List<String> buildArgs = new ArrayList<>();
 
-    @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]",
-            description = "The target platform for --expand (default: this machine's).")
     String platform;
 
-    @Option(names = "--target", paramLabel = "STAGE", description = "The target stage for --expand (TARGETSTAGE).")
     String target;
+
+    final CommandSpec spec;
+
+    ParseCommand() {
+        spec = Specs.command(this, "parse",
+                "Parse a Dockerfile and print its syntax tree.",
+                "The default format is BuildKit's AST dump (one S-expression per instruction); --format=json prints "
+                        + "the typed instructions, stage by stage, with their source ranges.",
+                "A syntax error exits with status 1 and prints FILE:LINE:COL: message on stderr.");
+        spec.addOption(Specs.option(String.class, () -> fileOption, v -> fileOption = v, "-f", "--file")
+                .paramLabel("FILE")
+                .description("The Dockerfile ('-' for standard input).").build());
+        Specs.addPositional(spec, Specs.parameter(String.class, () -> fileParameter, v -> fileParameter = v)
+                .arity("0..1")
+                .paramLabel("FILE")
+                .description("The Dockerfile (default: ./Dockerfile)."));
+        spec.addOption(Specs.option(Format.class, () -> format, v -> format = v, "--format")
+                .paramLabel("FORMAT")
+                .defaultValue("dump")
+                .description("dump (default) or json.").build());
+        spec.addOption(Specs.option(boolean.class, () -> expand, v -> expand = v, "--expand")
+                .description("With --format=json: expand variables as a build does (FROM lines with the global args,"
+                        + " each stage with its ARGs and ENVs). The ENV of base images is not known to parse and"
+                        + " counts as empty.").build());
+        spec.addOption(Specs.listOption(() -> buildArgs, v -> buildArgs = v, "--build-arg")
+                .paramLabel("KEY[=VALUE]")
+                .description("A build arg for --expand; KEY alone takes the value of the environment"
+                        + " variable.").build());
+        spec.addOption(Specs.option(String.class, () -> platform, v -> platform = v, "--platform")
+                .paramLabel("OS/ARCH[/VARIANT]")
+                .description("The target platform for --expand (default: this machine's).").build());
+        spec.addOption(Specs.option(String.class, () -> target, v -> target = v, "--target")
+                .paramLabel("STAGE")
+                .description("The target stage for --expand (TARGETSTAGE).").build());
+    }
 
     @Override
     public Integer call() throws IOException {

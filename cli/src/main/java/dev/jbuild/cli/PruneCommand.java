@@ -5,19 +5,22 @@ import dev.jbuild.store.PruneResult;
 import dev.jbuild.store.Store;
 import java.io.IOException;
 import java.util.Set;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /** {@code jbuild prune}: removes every blob and snapshot that no tag and no build-cache entry needs. */
-@Command(name = "prune", mixinStandardHelpOptions = true,
-        description = {"Remove the blobs and unpacked layers that no tagged image and no build-cache entry uses.",
-            "--all also empties the build cache. Waits for running builds to finish first."})
 final class PruneCommand extends StoreCommand {
-    @Option(names = {"-f", "--force"}, description = "Accepted for docker compatibility (jbuild never prompts).")
     boolean force;
 
-    @Option(names = {"-a", "--all"}, description = "Also remove the build cache (the next builds run every step).")
     boolean all;
+
+    PruneCommand() {
+        super("prune",
+                "Remove the blobs and unpacked layers that no tagged image and no build-cache entry uses.",
+                "--all also empties the build cache. Waits for running builds to finish first.");
+        spec.addOption(Specs.option(boolean.class, () -> force, v -> force = v, "-f", "--force")
+                .description("Accepted for docker compatibility (jbuild never prompts).").build());
+        spec.addOption(Specs.option(boolean.class, () -> all, v -> all = v, "-a", "--all")
+                .description("Also remove the build cache (the next builds run every step).").build());
+    }
 
     @Override
     int run(Store store) throws IOException {

@@ -10,28 +10,33 @@ import dev.jbuild.store.Store;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Optional;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code jbuild pull NAME[:TAG|@DIGEST]}: an image from its registry into the store, as {@code docker pull}. */
-@Command(name = "pull", mixinStandardHelpOptions = true,
-        description = {"Download an image from a registry into the local store.",
-            "The manifest for the platform is chosen from a multi-platform image; every blob is verified; "
-                + "blobs the store has are not downloaded again."})
 final class PullCommand extends StoreCommand {
-    @Parameters(index = "0", paramLabel = "NAME[:TAG|@DIGEST]", description = "The image (busybox means docker.io/library/busybox:latest).")
     String name;
 
-    @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", description = "The platform to pull (default: this machine's).")
     String platform;
 
-    @Option(names = {"-q", "--quiet"}, description = "Print only the image's reference.")
     boolean quiet;
 
-    @Mixin
     RegistryFlags registry = new RegistryFlags();
+
+    PullCommand() {
+        super("pull",
+                "Download an image from a registry into the local store.",
+                "The manifest for the platform is chosen from a multi-platform image; every blob is verified; blobs "
+                        + "the store has are not downloaded again.");
+        Specs.addPositional(spec, Specs.parameter(String.class, () -> name, v -> name = v)
+                .index("0")
+                .paramLabel("NAME[:TAG|@DIGEST]")
+                .description("The image (busybox means docker.io/library/busybox:latest)."));
+        spec.addOption(Specs.option(String.class, () -> platform, v -> platform = v, "--platform")
+                .paramLabel("OS/ARCH[/VARIANT]")
+                .description("The platform to pull (default: this machine's).").build());
+        spec.addOption(Specs.option(boolean.class, () -> quiet, v -> quiet = v, "-q", "--quiet")
+                .description("Print only the image's reference.").build());
+        registry.addTo(spec);
+    }
 
     @Override
     int run(Store store) throws IOException, Failure {

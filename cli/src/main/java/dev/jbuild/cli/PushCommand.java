@@ -12,28 +12,32 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code jbuild push NAME[:TAG]}: a tagged image of the store to its registry, as {@code docker push}. */
-@Command(name = "push", mixinStandardHelpOptions = true,
-        description = {"Upload an image of the local store to a registry.",
-            "Blobs the registry has are skipped, blobs of another repository of the registry are mounted, "
-                + "the others uploaded in parallel; then the manifest, under the tag."})
 final class PushCommand extends StoreCommand {
-    @Parameters(index = "0", paramLabel = "NAME[:TAG]", description = "The tag to push (default tag: latest).")
     String name;
 
-    @Option(names = {"-a", "--all-tags"}, description = "Push every tag of the repository in the local store.")
     boolean allTags;
 
-    @Option(names = {"-q", "--quiet"}, description = "Print only the pushed reference with its digest.")
     boolean quiet;
 
-    @Mixin
     RegistryFlags registry = new RegistryFlags();
+
+    PushCommand() {
+        super("push",
+                "Upload an image of the local store to a registry.",
+                "Blobs the registry has are skipped, blobs of another repository of the registry are mounted, the "
+                        + "others uploaded in parallel; then the manifest, under the tag.");
+        Specs.addPositional(spec, Specs.parameter(String.class, () -> name, v -> name = v)
+                .index("0")
+                .paramLabel("NAME[:TAG]")
+                .description("The tag to push (default tag: latest)."));
+        spec.addOption(Specs.option(boolean.class, () -> allTags, v -> allTags = v, "-a", "--all-tags")
+                .description("Push every tag of the repository in the local store.").build());
+        spec.addOption(Specs.option(boolean.class, () -> quiet, v -> quiet = v, "-q", "--quiet")
+                .description("Print only the pushed reference with its digest.").build());
+        registry.addTo(spec);
+    }
 
     @Override
     int run(Store store) throws IOException, Failure {

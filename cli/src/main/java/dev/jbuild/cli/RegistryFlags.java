@@ -7,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * How registries are reached, for build, pull, push and login: {@code --insecure-registry}, {@code --tls-ca-cert}
@@ -15,18 +15,26 @@ import picocli.CommandLine.Option;
  * {@code ~/.docker}). TLS certificates of {@code /etc/docker/certs.d/HOST:PORT/} are used as docker uses them.
  */
 final class RegistryFlags {
-    @Option(names = "--insecure-registry", paramLabel = "HOST[:PORT]",
-            description = "A registry (or CIDR range) reached without verifying its TLS certificate, or over plain HTTP"
-                    + " when it does not speak TLS (repeatable; loopback registries may always use plain HTTP).")
     List<String> insecureRegistries = new ArrayList<>();
 
-    @Option(names = "--tls-ca-cert", paramLabel = "FILE",
-            description = "PEM CA certificates to trust for registries, besides the system's and certs.d's.")
     Path caCert;
 
-    @Option(names = "--config", paramLabel = "DIR",
-            description = "The location of docker's client config.json (default: $DOCKER_CONFIG, else ~/.docker).")
     Path config;
+
+    /** Adds the registry options to a command. */
+    void addTo(CommandSpec spec) {
+        spec.addOption(Specs.listOption(() -> insecureRegistries, v -> insecureRegistries = v, "--insecure-registry")
+                .paramLabel("HOST[:PORT]")
+                .description("A registry (or CIDR range) reached without verifying its TLS certificate, or over plain"
+                        + " HTTP when it does not speak TLS (repeatable; loopback registries may always use plain"
+                        + " HTTP).").build());
+        spec.addOption(Specs.option(Path.class, () -> caCert, v -> caCert = v, "--tls-ca-cert").paramLabel("FILE")
+                .description("PEM CA certificates to trust for registries, besides the system's and certs.d's.")
+                .build());
+        spec.addOption(Specs.option(Path.class, () -> config, v -> config = v, "--config").paramLabel("DIR")
+                .description("The location of docker's client config.json (default: $DOCKER_CONFIG, else ~/.docker).")
+                .build());
+    }
 
     /**
      * {@code jbuild --config DIR SUBCOMMAND} (docker's global option's place): the top-level values, for

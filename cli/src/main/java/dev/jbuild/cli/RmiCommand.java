@@ -7,25 +7,30 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code jbuild rmi NAME...}: removes tags, as {@code docker rmi} does ({@code Untagged: ...});
  * the blobs stay until {@code jbuild prune}. An image id removes every tag of the image (with
  * {@code -f} when there are several, as docker asks).
  */
-@Command(name = "rmi", mixinStandardHelpOptions = true,
-        description = {"Remove image tags from the local store.", "The content is freed by 'jbuild prune'."})
 final class RmiCommand extends StoreCommand {
     private static final Pattern ID = Pattern.compile("(sha256:)?[a-f0-9]{4,64}");
 
-    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "A name, or an image id.")
     List<String> refs = new ArrayList<>();
 
-    @Option(names = {"-f", "--force"}, description = "Untag every name of an image given by id.")
     boolean force;
+
+    RmiCommand() {
+        super("rmi",
+                "Remove image tags from the local store.",
+                "The content is freed by 'jbuild prune'.");
+        Specs.addPositional(spec, Specs.listParameter(() -> refs, v -> refs = v)
+                .arity("1..*")
+                .paramLabel("IMAGE")
+                .description("A name, or an image id."));
+        spec.addOption(Specs.option(boolean.class, () -> force, v -> force = v, "-f", "--force")
+                .description("Untag every name of an image given by id.").build());
+    }
 
     @Override
     int run(Store store) throws IOException {

@@ -13,27 +13,34 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code jbuild save -o FILE IMAGE...}: a docker-archive tar ({@code docker load}, {@code podman
  * load}), or with {@code --format oci} an OCI image layout tar. Images given by name carry that
  * name; images given by id are saved untagged, as docker does.
  */
-@Command(name = "save", mixinStandardHelpOptions = true,
-        description = "Save images to a docker-archive tar (or an OCI layout tar with --format oci).")
 final class SaveCommand extends StoreCommand {
-    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "A name, image id or digest.")
     List<String> refs = new ArrayList<>();
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE", required = true, description = "The tar to write.")
     Path output;
 
-    @Option(names = "--format", paramLabel = "docker|oci", defaultValue = "docker",
-            description = "docker-archive (default) or an OCI image layout tar.")
     String format;
+
+    SaveCommand() {
+        super("save", "Save images to a docker-archive tar (or an OCI layout tar with --format oci).");
+        Specs.addPositional(spec, Specs.listParameter(() -> refs, v -> refs = v)
+                .arity("1..*")
+                .paramLabel("IMAGE")
+                .description("A name, image id or digest."));
+        spec.addOption(Specs.option(Path.class, () -> output, v -> output = v, "-o", "--output")
+                .paramLabel("FILE")
+                .required(true)
+                .description("The tar to write.").build());
+        spec.addOption(Specs.option(String.class, () -> format, v -> format = v, "--format")
+                .paramLabel("docker|oci")
+                .defaultValue("docker")
+                .description("docker-archive (default) or an OCI image layout tar.").build());
+    }
 
     @Override
     int run(Store store) throws IOException, Failure, LocalImages.NotFound {

@@ -8,11 +8,11 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Work that every build pays once per process, started on a second thread while the main thread parses the command
- * line: the option classes' annotations, Jackson's class initialisation (its ObjectMapper builds a Calendar, which
- * loads locale data; its parser initialises BigDecimal, which computes large powers of ten), the deserialisers of the
- * OCI records, and the bootstrap of record equality. Profiled in a no-op build on the packaged command these cost about 40 ms on the main
- * thread and 40 ms on the stage thread, on a path where the main thread spends about 100 ms in picocli before either
- * needs them. Nothing here has an effect a command could see: it fills the same caches the command would fill.
+ * line and the Dockerfile: Jackson's class initialisation (its ObjectMapper builds a Calendar, which loads locale
+ * data; its parser initialises BigDecimal, which computes large powers of ten), the deserialisers of the OCI records,
+ * and the bootstrap of record equality, which the stage threads need first. Nothing here has an effect a command
+ * could see: it fills the same caches the command would fill. (A third thread warming the Dockerfile parser was
+ * tried: on two cores it made no-op builds slower.)
  */
 final class StartupWarmup {
     private StartupWarmup() {}
@@ -40,19 +40,6 @@ final class StartupWarmup {
     /** The warm-up itself (package-private: CdsTraining runs it, so that its classes are in the archives). */
     static void run() {
         try {
-            // First what picocli reads soonest: the annotations of the build command's option classes. Reading one
-            // parses its class's annotations and defines a proxy class per annotation type (about 40 ms of the
-            // main thread's start-up); both are cached for the JVM, so picocli then finds them made.
-            for (Class<?> c : new Class<?>[] {Main.Global.class, BuildCommand.class, BuildOptions.class,
-                StoreOptions.class, RegistryFlags.class}) {
-                c.getAnnotations();
-                for (java.lang.reflect.Field f : c.getDeclaredFields()) {
-                    f.getAnnotations();
-                }
-                for (java.lang.reflect.Method m : c.getDeclaredMethods()) {
-                    m.getAnnotations();
-                }
-            }
             Digest d = Digest.sha256(CONFIG.getBytes(StandardCharsets.UTF_8));
             String manifest = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
                     + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + d

@@ -7,20 +7,22 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /**
  * A command on the local store: {@code --root}, and errors reported as one line on stderr
  * ({@code jbuild: ...}) with exit status 1.
  */
 abstract class StoreCommand implements Callable<Integer> {
-    @Mixin
-    StoreOptions storeOptions = new StoreOptions();
+    final StoreOptions storeOptions = new StoreOptions();
 
-    @Spec
-    CommandSpec spec;
+    final CommandSpec spec;
+
+    /** The command {@code name}, with {@code --root}; a subclass adds its own options. */
+    StoreCommand(String name, String... description) {
+        spec = Specs.command(this, name, description);
+        storeOptions.addTo(spec);
+    }
 
     /** A failure to report as one line. */
     static final class Failure extends Exception {

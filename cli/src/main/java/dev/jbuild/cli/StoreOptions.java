@@ -5,13 +5,18 @@ import dev.jbuild.store.Store;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.OptionalInt;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code --root}: the state directory (default $JBUILD_ROOT, $XDG_DATA_HOME/jbuild or ~/.local/share/jbuild). */
 final class StoreOptions {
-    @Option(names = "--root", paramLabel = "DIR",
-            description = "The state directory (default: $JBUILD_ROOT, else $XDG_DATA_HOME/jbuild, else ~/.local/share/jbuild).")
     Path root;
+
+    /** Adds {@code --root} to a command. */
+    void addTo(CommandSpec spec) {
+        spec.addOption(Specs.option(Path.class, () -> root, v -> root = v, "--root").paramLabel("DIR")
+                .description("The state directory (default: $JBUILD_ROOT, else $XDG_DATA_HOME/jbuild, else"
+                        + " ~/.local/share/jbuild).").build());
+    }
 
     /** {@code jbuild --root DIR SUBCOMMAND}: the top-level value, for subcommands not given their own. */
     static volatile Path inherited;

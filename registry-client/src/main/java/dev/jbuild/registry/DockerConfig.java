@@ -35,7 +35,14 @@ import java.util.Optional;
 public final class DockerConfig {
     /** The key docker uses for Docker Hub's credentials. */
     public static final String DOCKER_HUB_SERVER = "https://index.docker.io/v1/";
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /**
+     * The mapper, made on first use: every build names the config directory (defaultDir), most never read the file,
+     * and a mapper made in this class's initialiser cost a no-op build's main thread the wait for Jackson's
+     * initialisation, which a second thread is doing by then.
+     */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    }
 
     private final Path dir;
     private final ObjectNode root;
@@ -67,16 +74,16 @@ public final class DockerConfig {
         ObjectNode root;
         try {
             byte[] bytes = Files.readAllBytes(file);
-            JsonNode n = bytes.length == 0 ? null : JSON.readTree(bytes);
+            JsonNode n = bytes.length == 0 ? null : Json.MAPPER.readTree(bytes);
             if (n == null || n.isNull() || n.isMissingNode()) {
-                root = JSON.createObjectNode();
+                root = Json.MAPPER.createObjectNode();
             } else if (n.isObject()) {
                 root = (ObjectNode) n;
             } else {
                 throw new IOException(file + ": not a JSON object");
             }
         } catch (NoSuchFileException e) {
-            root = JSON.createObjectNode();
+            root = Json.MAPPER.createObjectNode();
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IOException(file + ": invalid JSON: " + e.getOriginalMessage());
         }
@@ -232,7 +239,7 @@ public final class DockerConfig {
             } catch (UnsupportedOperationException ignored) {
                 // not a POSIX file system
             }
-            byte[] bytes = JSON.writeValueAsBytes(root);
+            byte[] bytes = Json.MAPPER.writeValueAsBytes(root);
             Files.write(tmp, bytes);
             try {
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -170,11 +170,10 @@ public final class Builder {
 
         try (StoreLock lock = store.lockShared()) {
             // Named <prefix>.<pid>.<hex> so that the store removes it at the next open if this
-            // process dies without cleaning up (SIGKILL).
-            byte[] rnd = new byte[8];
-            new java.security.SecureRandom().nextBytes(rnd);
-            Path scratch = Files.createDirectory(store.root().resolve("tmp").resolve(
-                    "build." + ProcessHandle.current().pid() + "." + java.util.HexFormat.of().formatHex(rnd)));
+            // process dies without cleaning up (SIGKILL). Created exclusively: the hex needs to be unique, not secret.
+            Path scratch = Files.createDirectory(store.root().resolve("tmp").resolve("build."
+                    + ProcessHandle.current().pid() + "."
+                    + java.util.HexFormat.of().toHexDigits(java.util.concurrent.ThreadLocalRandom.current().nextLong())));
             boolean ok = false;
             try {
                 ContextFs context = new ContextFs(req.context(), ignore);
