@@ -1,7 +1,6 @@
 package dev.jbuild.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jbuild.oci.Digest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,8 +30,6 @@ import java.util.TreeSet;
  */
 final class GarbageCollector {
     static final int MAX_JSON = 8 * 1024 * 1024;
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final Store store;
 
     GarbageCollector(Store store) {
@@ -174,7 +171,7 @@ final class GarbageCollector {
             System.arraycopy(head, 0, bytes, 0, head.length);
             System.arraycopy(rest, 0, bytes, head.length, rest.length);
             try {
-                JsonNode n = JSON.readTree(bytes);
+                JsonNode n = StoreJson.MAPPER.readTree(bytes);
                 return n != null && n.isObject() ? n : null;
             } catch (IOException notJson) {
                 return null;

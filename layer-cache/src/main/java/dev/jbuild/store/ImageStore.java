@@ -1,8 +1,6 @@
 package dev.jbuild.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jbuild.oci.Digest;
 import java.io.IOException;
@@ -24,8 +22,6 @@ import java.util.TreeMap;
  * here; the caller normalises them.
  */
 public final class ImageStore {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     private final Store store;
     private final Path file;
     private final LockFile lock;
@@ -92,7 +88,7 @@ public final class ImageStore {
         TreeMap<String, Digest> tags = new TreeMap<>();
         JsonNode root;
         try {
-            root = JSON.readTree(bytes);
+            root = StoreJson.MAPPER.readTree(bytes);
         } catch (IOException e) {
             throw new IOException(file + ": not valid JSON: " + e.getMessage(), e);
         }
@@ -112,12 +108,12 @@ public final class ImageStore {
     }
 
     private void write(TreeMap<String, Digest> tags) throws IOException {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = StoreJson.MAPPER.createObjectNode();
         ObjectNode t = root.putObject("tags");
         for (Map.Entry<String, Digest> e : tags.entrySet()) {
             t.put(e.getKey(), e.getValue().toString());
         }
-        byte[] bytes = JSON.writeValueAsBytes(root);
+        byte[] bytes = StoreJson.INDENTED.writeValueAsBytes(root);
         byte[] withNewline = java.util.Arrays.copyOf(bytes, bytes.length + 1);
         withNewline[bytes.length] = '\n';
         Fs.writeAtomically(store.tmpDir(), file, withNewline);

@@ -1,7 +1,6 @@
 package dev.jbuild.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jbuild.oci.Descriptor;
@@ -50,8 +49,6 @@ public final class StepCache {
         }
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final Store store;
     private final Path dir;
 
@@ -69,7 +66,7 @@ public final class StepCache {
             return Optional.empty();
         }
         try {
-            return Optional.of(read(JSON.readTree(b)));
+            return Optional.of(read(StoreJson.MAPPER.readTree(b)));
         } catch (RuntimeException | IOException e) {
             return Optional.empty(); // a damaged entry is a miss, never a wrong hit
         }
@@ -80,7 +77,7 @@ public final class StepCache {
         // Atomic (temp file + rename) but not fsynced: an entry lost in a crash is only a miss, and a
         // torn one reads as a miss too; syncing cost a quarter of a RUN true step.
         Path tmp = store.tmpDir().resolve(Fs.tempName("step"));
-        Files.write(tmp, JSON.writeValueAsBytes(write(e)));
+        Files.write(tmp, StoreJson.MAPPER.writeValueAsBytes(write(e)));
         Path entry = dir.resolve(e.key().hex() + ".json");
         Files.move(tmp, entry, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -177,7 +174,7 @@ public final class StepCache {
     }
 
     private static ObjectNode write(Entry e) {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = StoreJson.MAPPER.createObjectNode();
         n.put("key", e.key().toString());
         if (e.parent() != null) {
             n.put("parent", e.parent().toString());

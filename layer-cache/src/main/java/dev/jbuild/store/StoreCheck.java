@@ -1,7 +1,6 @@
 package dev.jbuild.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jbuild.oci.Digest;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -81,8 +80,6 @@ public final class StoreCheck {
             return problems.stream().filter(p -> p.severity() == s).toList();
         }
     }
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Store store;
     private final boolean repair;
@@ -240,7 +237,7 @@ public final class StoreCheck {
         }
         JsonNode n;
         try {
-            n = JSON.readTree(store.blobs().read(d));
+            n = StoreJson.MAPPER.readTree(store.blobs().read(d));
         } catch (IOException e) {
             if (depth == 0) {
                 missing.add(d + " is not a manifest: " + e.getMessage());
