@@ -1097,7 +1097,7 @@ public final class Builder {
                 Layer layer = null;
                 if (withLayer) {
                     Map<String, Digest> sums = new java.util.concurrent.ConcurrentHashMap<>();
-                    layer = writeLayer(st, entries, ContentDigests.capturing(entries, sums));
+                    layer = writeLayer(st, entries, ContentDigests.capturing(entries, sums), null, sums);
                     ContentDigests.keep(store.root(), layer.diffId(), entries, sums);
                 }
                 record(st, k, layer);
@@ -1288,15 +1288,23 @@ public final class Builder {
 
         private Layer writeLayer(StageState st, List<LayerEntry> entries, List<LayerEntry> written)
                 throws IOException {
-            return writeLayer(st, entries, written, null);
+            return writeLayer(st, entries, written, null, null);
+        }
+
+        private Layer writeLayer(StageState st, List<LayerEntry> entries, List<LayerEntry> written, Digest previous)
+                throws IOException {
+            return writeLayer(st, entries, written, previous, null);
         }
 
         /**
          * @param written  the entries as the layer writer reads them (the same files, possibly digesting)
          * @param previous an earlier layer of the same step, whose unchanged parts the writer may copy; or null
+         * @param captured the digests of files by path, taken as {@code written} was read ({@link
+         *                 ContentDigests#capturing}); the stage's tree keeps them, so that a later {@code COPY
+         *                 --from} of these files keys them without reading them again; or null
          */
-        private Layer writeLayer(StageState st, List<LayerEntry> entries, List<LayerEntry> written, Digest previous)
-                throws IOException {
+        private Layer writeLayer(StageState st, List<LayerEntry> entries, List<LayerEntry> written, Digest previous,
+                Map<String, Digest> captured) throws IOException {
             Layer layer = LayerWriter.write(store.blobs(), written, req.compression(), req.sourceDateEpoch(),
                     req.dockerFormat(), previous);
             LayerIndex.write(store.root(), layer.diffId(), entries, req.sourceDateEpoch());
@@ -1304,7 +1312,7 @@ public final class Builder {
             RootFs rootfs = st.config.rootfs() == null ? RootFs.layers(List.of()) : st.config.rootfs();
             st.config = st.config.withRootFs(rootfs.append(layer.diffId()));
             // Applied when something reads the tree: after the last COPY of a big context, nothing does.
-            st.tree.applyLater(() -> LayerFiles.writtenTo(store, layer, entries, hasher::knownDigest));
+            st.tree.applyLater(() -> LayerFiles.writtenTo(store, layer, entries, hasher::knownDigest, captured));
             return layer;
         }
 

@@ -195,8 +195,10 @@ final class ContentHasher {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     /**
-     * Whether every file among the entries has its digest without being read. A big COPY's entries are looked up in
-     * parallel, in slices ({@link Workers}): 20,000 stat-cache lookups on every no-op build of a big context.
+     * Whether every file among the entries has its digest without being read: a context file in the stat cache, or
+     * a file of a layer whose digests were kept or taken as it was written ({@link ContentDigests.Known}). A big
+     * COPY's entries are looked up in parallel, in slices ({@link Workers}): 20,000 stat-cache lookups on every no-op
+     * build of a big context.
      */
     boolean allKnown(List<LayerEntry> entries) throws IOException {
         int slice = 2000;
@@ -224,7 +226,7 @@ final class ContentHasher {
                     return false;
                 }
                 pc.known = prev;
-            } else if (e.content() != null) {
+            } else if (e.content() != null && !(e.content() instanceof ContentDigests.Known)) {
                 return false;
             }
         }

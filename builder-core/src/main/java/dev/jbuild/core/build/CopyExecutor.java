@@ -86,7 +86,7 @@ final class CopyExecutor {
                 String target = destIsDir
                         ? FileTree.join(dest, spec.parents() ? parentsPath(src) : FileTree.baseName(src))
                         : dest;
-                emit(spec, target, st, spec.from().keepsOwners());
+                copied(spec, src, target, st);
             }
         }
         for (Content c : spec.contents()) {
@@ -179,7 +179,7 @@ final class CopyExecutor {
                         + ": it is a file, not a directory");
             }
             if (existing == null) {
-                emit(spec, target, st, spec.from().keepsOwners());
+                copied(spec, src, target, st);
             }
         }
         String base = spec.from().resolve(src);
@@ -189,7 +189,35 @@ final class CopyExecutor {
             if (spec.excludes() != null && spec.excludes().matches(rel)) {
                 continue;
             }
-            emit(spec, FileTree.join(target, rel), SourceFs.Stat.of(e), spec.from().keepsOwners());
+            copied(spec, e.path(), FileTree.join(target, rel), SourceFs.Stat.of(e));
+        }
+    }
+
+    /** Where each file of the source went in this COPY, by its path in the source. */
+    private final Map<String, String> copiedFiles = new java.util.HashMap<>();
+
+    /**
+     * Emits an entry read from the source at {@code source}. A hard link (a stage's or an image's files) names a path
+     * of the source: it becomes a hard link to that file's copy when this COPY copied it, else a file with the
+     * linked file's content (as BuildKit copies: links within what is copied are kept, others are not).
+     */
+    private void copied(Spec spec, String source, String target, SourceFs.Stat st) throws BuildException {
+        if (st.type() == LayerEntry.Type.HARDLINK) {
+            String to = copiedFiles.get(st.linkTarget());
+            if (to != null) {
+                st = new SourceFs.Stat(LayerEntry.Type.HARDLINK, st.mode(), st.uid(), st.gid(), st.mtime(), 0, to, null);
+            } else {
+                SourceFs.Stat file = spec.from().stat(st.linkTarget(), false);
+                if (file == null || file.type() != LayerEntry.Type.FILE) {
+                    throw new BuildException("\"" + source + "\": a hard link to \"" + st.linkTarget()
+                            + "\", which is not a file in " + spec.from().describe());
+                }
+                st = file;
+            }
+        }
+        emit(spec, target, st, spec.from().keepsOwners());
+        if (st.type() == LayerEntry.Type.FILE) {
+            copiedFiles.put(FileTree.clean(source), target);
         }
     }
 

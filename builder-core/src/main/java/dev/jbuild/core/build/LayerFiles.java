@@ -29,10 +29,12 @@ final class LayerFiles {
      * The entries just written into a layer, with each file's content read back from that layer
      * instead of from where the writer took it: a context file that changes after the layer was
      * written must not reach an export or a later {@code COPY --from} with bytes the layer does not
-     * hold. A digest known for the bytes that were written is kept, so that keys need no re-read.
+     * hold. A digest known for the bytes that were written is kept, so that keys need no re-read: a context file's
+     * from {@code knownDigest}, another file's (a RUN's upper directory) from {@code captured}, by path, when given.
      */
     static List<LayerEntry> writtenTo(Store store, Layer layer, List<LayerEntry> written,
-            java.util.function.Function<LayerEntry.ContentSource, dev.jbuild.oci.Digest> knownDigest) {
+            java.util.function.Function<LayerEntry.ContentSource, dev.jbuild.oci.Digest> knownDigest,
+            java.util.Map<String, dev.jbuild.oci.Digest> captured) {
         List<LayerEntry> out = new ArrayList<>(written.size());
         for (LayerEntry e : written) {
             // Only context files can change under us; a RUN's upper directory or another stage's layer cannot.
@@ -41,6 +43,12 @@ final class LayerFiles {
                 LayerEntry.ContentSource content = () -> open(store, layer, path);
                 dev.jbuild.oci.Digest known = knownDigest.apply(e.content());
                 e = e.withContent(e.size(), known == null ? content : new ContentDigests.Known(known, content));
+            } else if (captured != null && e.type() == LayerEntry.Type.FILE && e.content() != null
+                    && !(e.content() instanceof ContentDigests.Known)) {
+                dev.jbuild.oci.Digest known = captured.get(e.path());
+                if (known != null) {
+                    e = e.withContent(e.size(), new ContentDigests.Known(known, e.content()));
+                }
             }
             out.add(e);
         }

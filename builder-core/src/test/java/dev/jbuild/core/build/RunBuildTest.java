@@ -318,4 +318,55 @@ class RunBuildTest {
         Files.delete(sums);
         assertEquals(new String(ContentDigests.of(store, blob, diffId), StandardCharsets.UTF_8), kept);
     }
+
+    /**
+     * A COPY --from of a RUN's files keys them, in the build that ran the RUN, with the digests taken as the RUN's layer
+     * was written (not by reading the files again); a rebuild, whose RUN is cached, keys them from the digests kept
+     * beside the layer. The two must agree, or every rebuild would miss; and a RUN that ran again with the same output
+     * leaves the COPY cached.
+     */
+    @Test
+    void copyFromARunKeysTheFilesAsARebuildDoes() throws Exception {
+        String df = "FROM busybox:test AS gen\nARG V\nRUN echo \"$V\" > /dev/null && mkdir /out && echo a > /out/a"
+                + " && echo bb > /out/b && ln -s a /out/link && ln /out/a /out/hard\n"
+                + "FROM busybox:test\nCOPY --from=gen /out /data\n";
+        Files.writeString(ctx.resolve("Dockerfile"), df);
+        BuildResult first = build(ctx, df, Map.of("V", "1"), RunOptions.DEFAULT);
+        assertEquals(0, cached(), progress.toString());
+        progress.clear();
+        BuildResult again = build(ctx, df, Map.of("V", "1"), RunOptions.DEFAULT);
+        assertEquals(2, cached(), "the RUN and the COPY --from: " + progress);
+        assertEquals(first.imageId(), again.imageId());
+        progress.clear();
+        BuildResult rerun = build(ctx, df, Map.of("V", "2"), RunOptions.DEFAULT);
+        assertEquals(1, cached(), "the RUN ran again, with the same files: the COPY --from hits " + progress);
+        assertEquals(first.manifest().layers(), rerun.manifest().layers());
+        assertEquals("bb\n", content(fs(rerun).get("data/b")));
+    }
+
+    /**
+     * A hard link in a stage's files stays a hard link when its file is copied with it, and becomes a file with the
+     * linked content when it is copied without it (a single file, or a directory that does not hold the file).
+     */
+    @Test
+    void copyFromKeepsHardLinksWithinWhatItCopies() throws Exception {
+        BuildResult r = build("FROM busybox:test AS gen\nRUN mkdir -p /out/sub && echo a > /out/a && ln /out/a /out/hard"
+                + " && ln /out/a /out/sub/hard\n"
+                + "FROM busybox:test\nCOPY --from=gen /out /data\nCOPY --from=gen /out/hard /single\n"
+                + "COPY --from=gen /out/sub /sub\nRUN [ \"$(cat /data/hard /single /sub/hard)\" = \"$(printf 'a\\na\\na')\" ]"
+                + " && [ \"$(stat -c %i /data/a)\" = \"$(stat -c %i /data/hard)\" ]"
+                + " && [ \"$(stat -c %i /data/a)\" != \"$(stat -c %i /single)\" ]\n");
+        Map<String, LayerEntry> fs = fs(r);
+        assertEquals(LayerEntry.Type.FILE, fs.get("single").type());
+        assertEquals("a\n", content(fs.get("single")));
+        assertEquals(LayerEntry.Type.FILE, fs.get("sub/hard").type());
+        assertEquals("a\n", content(fs.get("sub/hard")));
+        LayerEntry hard = fs.get("data/hard");
+        assertEquals(LayerEntry.Type.HARDLINK, hard.type(), hard.toString());
+        assertEquals("data/a", hard.linkTarget());
+    }
+
+    long cached() {
+        return progress.stream().filter(l -> l.trim().equals("CACHED")).count();
+    }
 }
