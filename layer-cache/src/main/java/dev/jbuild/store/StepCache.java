@@ -28,6 +28,8 @@ import java.util.Set;
  *   steps/by-parent/&lt;p&gt;/&lt;parent hex&gt;.&lt;key hex&gt;            a marker: the children of a key, in one of
  *                                                      16 buckets (p: the parent's first hex digit)
  *   steps/by-parent/&lt;parent hex&gt;/&lt;key hex&gt;               the same, as stores made before the buckets
+ *   steps/by-instruction/&lt;p&gt;/&lt;parent hex&gt;.&lt;i hex&gt;        the latest entry after a parent with an instruction
+ *                                                      (i: the instruction's sha256), replaced at each put
  * </pre>
  *
  * <p>A marker is a hard link to its entry (an empty file where links fail): a new file or directory
@@ -100,11 +102,69 @@ public final class StepCache {
                     }
                 }
             }
+            markInstruction(e, entry);
         }
     }
 
     private Path bucket(Digest parent) {
         return dir.resolve("by-parent").resolve(parent.hex().substring(0, 1));
+    }
+
+    private Path instructionMarker(Digest parent, String instruction) {
+        return dir.resolve("by-instruction").resolve(parent.hex().substring(0, 1)).resolve(parent.hex() + "."
+                + Digest.sha256(instruction.getBytes(StandardCharsets.UTF_8)).hex());
+    }
+
+    /**
+     * Points the (parent, instruction) marker at this entry: link, then rename over the old marker, so that a
+     * reader sees the previous entry or this one, never a torn file.
+     */
+    private void markInstruction(Entry e, Path entry) throws IOException {
+        Path marker = instructionMarker(e.parent(), e.instruction());
+        if (!Files.isDirectory(marker.getParent())) {
+            Files.createDirectories(marker.getParent());
+        }
+        Path tmp = store.tmpDir().resolve(Fs.tempName("mark"));
+        try {
+            Files.createLink(tmp, entry);
+        } catch (UnsupportedOperationException | java.nio.file.FileSystemException noLinks) {
+            Files.copy(entry, tmp);
+        }
+        try {
+            Files.move(tmp, marker, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Whether an entry after {@code parent} with this instruction was recorded (since stores have kept the marker):
+     * one file lookup, however many entries the parent has. A step whose file changed a hundred times has a hundred
+     * siblings; reading them all to learn this cost every incremental build more the longer a store was used.
+     */
+    public boolean hasInstruction(Digest parent, String instruction) {
+        return Files.exists(instructionMarker(parent, instruction), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** The entry most recently recorded after {@code parent} with this instruction, while it is in the cache. */
+    public Optional<Entry> latest(Digest parent, String instruction) throws IOException {
+        byte[] b;
+        try {
+            b = Files.readAllBytes(instructionMarker(parent, instruction));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        Entry e;
+        try {
+            e = read(StoreJson.MAPPER.readTree(b));
+        } catch (RuntimeException | IOException damaged) {
+            return Optional.empty();
+        }
+        // The marker outlives an entry that fsck --repair or a prune removed: only a live entry counts.
+        boolean live = e.instruction().equals(instruction) && parent.equals(e.parent())
+                && Files.exists(dir.resolve(e.key().hex() + ".json"));
+        return live ? Optional.of(e) : Optional.empty();
     }
 
     /** The entries recorded after a parent key, for explaining a miss. */

@@ -1,6 +1,7 @@
 package dev.jbuild.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jbuild.oci.Digest;
@@ -77,5 +78,28 @@ class StepCacheTest {
         assertTrue(Files.isRegularFile(marker));
         assertEquals(Files.readAttributes(root.resolve("steps").resolve(d("k2").hex() + ".json"), "unix:ino").get("ino"),
                 Files.readAttributes(marker, "unix:ino").get("ino"), "the marker is a link to its entry, no new inode");
+    }
+
+    @Test
+    void theLatestEntryOfAParentAndInstructionIsOneLookupAway() throws IOException {
+        Store store = Store.open(root);
+        Digest parent = d("parent");
+        assertFalse(store.steps().hasInstruction(parent, "COPY a /a"));
+        assertTrue(store.steps().latest(parent, "COPY a /a").isEmpty());
+        store.steps().put(entry(d("v1"), parent, "COPY a /a"));
+        store.steps().put(entry(d("other"), parent, "RUN b"));
+        store.steps().put(entry(d("v2"), parent, "COPY a /a"));
+        store.steps().put(entry(d("elsewhere"), d("parent 2"), "COPY a /a"));
+        assertTrue(store.steps().hasInstruction(parent, "COPY a /a"));
+        assertFalse(store.steps().hasInstruction(parent, "COPY b /b"));
+        assertEquals(d("v2"), store.steps().latest(parent, "COPY a /a").orElseThrow().key());
+        assertEquals(d("other"), store.steps().latest(parent, "RUN b").orElseThrow().key());
+        assertEquals(d("elsewhere"), store.steps().latest(d("parent 2"), "COPY a /a").orElseThrow().key());
+        // an entry removed since (fsck --repair) is not answered from its marker
+        Files.delete(root.resolve("steps").resolve(d("v2").hex() + ".json"));
+        assertTrue(store.steps().latest(parent, "COPY a /a").isEmpty());
+        // the markers are not entries: fsck counts the three entries left
+        StoreCheck.Report report = StoreCheck.run(store, false);
+        assertEquals(3, report.steps(), report.toString());
     }
 }

@@ -1374,6 +1374,11 @@ public final class Builder {
          * Which one does not matter for the result, only for how much can be copied.
          */
         private Digest previousLayer(StageState st, StepKey k) throws IOException {
+            java.util.Optional<dev.jbuild.store.StepCache.Entry> last = store.steps().latest(k.parent(), k.instruction());
+            if (last.isPresent() && last.get().layer() != null && store.blobs().has(last.get().layer().digest())) {
+                return last.get().layer().digest();
+            }
+            // steps recorded before the store kept the (parent, instruction) marker
             for (dev.jbuild.store.StepCache.Entry c : siblings(k)) {
                 if (c.instruction().equals(k.instruction()) && c.layer() != null && store.blobs().has(c.layer().digest())) {
                     return c.layer().digest();
@@ -1400,6 +1405,10 @@ public final class Builder {
             if (st.noCache) {
                 return false;
             }
+            if (store.steps().hasInstruction(k.parent(), k.instruction())) {
+                return true;
+            }
+            // steps recorded before the store kept the (parent, instruction) marker
             for (dev.jbuild.store.StepCache.Entry c : siblings(k)) {
                 if (c.instruction().equals(k.instruction())) {
                     return true;
