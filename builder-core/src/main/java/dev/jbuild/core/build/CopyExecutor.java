@@ -86,7 +86,7 @@ final class CopyExecutor {
                 String target = destIsDir
                         ? FileTree.join(dest, spec.parents() ? parentsPath(src) : FileTree.baseName(src))
                         : dest;
-                copied(spec, src, target, st);
+                copied(spec, FileTree.clean(src), target, st);
             }
         }
         for (Content c : spec.contents()) {
@@ -179,7 +179,7 @@ final class CopyExecutor {
                         + ": it is a file, not a directory");
             }
             if (existing == null) {
-                copied(spec, src, target, st);
+                copied(spec, FileTree.clean(src), target, st);
             }
         }
         String base = spec.from().resolve(src);
@@ -193,15 +193,19 @@ final class CopyExecutor {
         }
     }
 
-    /** Where each file of the source went in this COPY, by its path in the source. */
+    /** Where each file of the source went in this COPY, by its path in the source (sources with hard links). */
     private final Map<String, String> copiedFiles = new java.util.HashMap<>();
 
     /**
-     * Emits an entry read from the source at {@code source}. A hard link (a stage's or an image's files) names a path
-     * of the source: it becomes a hard link to that file's copy when this COPY copied it, else a file with the
-     * linked file's content (as BuildKit copies: links within what is copied are kept, others are not).
+     * Emits an entry read from the source at {@code source} (a clean path). A hard link (a stage's or an image's
+     * files) names a path of the source: it becomes a hard link to that file's copy when this COPY copied it, else a
+     * file with the linked file's content (as BuildKit copies: links within what is copied are kept, others are not).
      */
     private void copied(Spec spec, String source, String target, SourceFs.Stat st) throws BuildException {
+        if (!spec.from().mayHoldHardLinks()) {
+            emit(spec, target, st, spec.from().keepsOwners());
+            return; // the context: 20,000 files of a big one need no bookkeeping
+        }
         if (st.type() == LayerEntry.Type.HARDLINK) {
             String to = copiedFiles.get(st.linkTarget());
             if (to != null) {
@@ -217,7 +221,7 @@ final class CopyExecutor {
         }
         emit(spec, target, st, spec.from().keepsOwners());
         if (st.type() == LayerEntry.Type.FILE) {
-            copiedFiles.put(FileTree.clean(source), target);
+            copiedFiles.put(source, target);
         }
     }
 

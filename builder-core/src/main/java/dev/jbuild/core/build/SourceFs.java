@@ -30,6 +30,11 @@ interface SourceFs {
         }
     }
 
+    /** Whether entries may be hard links (a stage's or an image's files), whose targets name paths of this source. */
+    default boolean mayHoldHardLinks() {
+        return false;
+    }
+
     /** The names in a directory, sorted. */
     List<String> list(String dir) throws BuildException;
 

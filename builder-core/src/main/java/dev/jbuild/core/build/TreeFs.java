@@ -25,6 +25,11 @@ final class TreeFs implements SourceFs {
     }
 
     @Override
+    public boolean mayHoldHardLinks() {
+        return true;
+    }
+
+    @Override
     public String resolve(String path) throws BuildException {
         try {
             return tree.resolve(path, true);
