@@ -185,6 +185,7 @@ public final class Builder {
                         run.execute(order);
                     } finally {
                         run.hasher.save();
+                        run.copyMemo.save();
                         run.awaitUnpacks();
                     }
                     StageState st = run.states.get(target.index());
@@ -287,6 +288,7 @@ public final class Builder {
         final Map<String, ImageSource.Image> images = new java.util.concurrent.ConcurrentHashMap<>();
         private final Map<String, Object> imageLocks = new java.util.concurrent.ConcurrentHashMap<>();
         final ContentHasher hasher;
+        final CopyMemo copyMemo;
         final RemoteCache remote;
         final BuildListener events;
         final StageScheduler scheduler = new StageScheduler(jobs);
@@ -311,8 +313,10 @@ public final class Builder {
             this.dfName = dfName;
             this.remote = new RemoteCache(store, req.cache().from(), req.cache().to(), req.registry(), platform,
                     req.sourceDateEpoch(), events::message);
-            this.hasher = new ContentHasher(store.root().resolve("statcache").resolve(
-                    Digest.sha256(context.root().toString().getBytes(StandardCharsets.UTF_8)).hex()));
+            Path statCache = store.root().resolve("statcache").resolve(
+                    Digest.sha256(context.root().toString().getBytes(StandardCharsets.UTF_8)).hex());
+            this.hasher = new ContentHasher(statCache);
+            this.copyMemo = new CopyMemo(statCache);
         }
 
         BuildException error(Instruction ins, String message) {
@@ -943,7 +947,12 @@ public final class Builder {
             msg.append(' ').append(dest).append(" # buildkit");
             StepKey k = key(st, msg + (from.isEmpty() ? "" : " (from " + from + ")") + (link ? " --link" : "")
                     + (excludes.isEmpty() ? "" : " --exclude=" + String.join(",", excludes)));
-            if (!hasher.allKnown(entries) && !cacheMayHold(st, k)) {
+            // A big COPY of unchanged files: the inputs its fingerprint had last time (see CopyMemo).
+            Digest fingerprint = from.isEmpty() && entries.size() > CopyMemo.MIN_ENTRIES
+                    ? CopyMemo.fingerprint(entries) : null;
+            List<dev.jbuild.store.StepCache.Input> memo = fingerprint == null ? null : copyMemo.get(fingerprint);
+            boolean known = memo != null || hasher.allKnown(entries);
+            if (!known && !cacheMayHold(st, k)) {
                 // No cached step can match: write the layer first, digesting each file as the writer reads it,
                 // so that a cold COPY reads its sources once instead of hashing them and then reading them again.
                 Layer layer = copyLayer(ins, () -> writeLayer(st, entries, hasher.capturing(entries)));
@@ -951,7 +960,17 @@ public final class Builder {
                 explainMiss(st, k);
                 record(st, k, layer);
             } else {
-                entryInputs(k, entries);
+                if (memo != null) {
+                    for (dev.jbuild.store.StepCache.Input i : memo) {
+                        k.input(i.name(), i.digest());
+                    }
+                } else {
+                    int before = k.inputs().size();
+                    entryInputs(k, entries);
+                    if (known && fingerprint != null) {
+                        copyMemo.put(fingerprint, k.inputs().subList(before, k.inputs().size()));
+                    }
+                }
                 if (!fromCache(st, k)) {
                     Digest previous = previousLayer(st, k);
                     record(st, k, copyLayer(ins, () -> writeLayer(st, entries, entries, previous)));

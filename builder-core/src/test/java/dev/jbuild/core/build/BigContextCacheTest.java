@@ -107,6 +107,14 @@ class BigContextCacheTest {
         assertTrue(noop.rootfs().size() > FILES, "the files of a cached layer are there when asked for");
         assertArrayEquals("line of file 7\n".getBytes(StandardCharsets.UTF_8), content(noop,
                 "app/data/small/d000/f00007.txt"));
+        // The first no-op remembered the COPY's inputs by its fingerprint (CopyMemo); the second keys from that
+        // memo, to the same hit. Every change below then misses with the memo there.
+        try (var s = Files.list(store.root().resolve("statcache"))) {
+            assertEquals(1, s.filter(p -> p.getFileName().toString().endsWith(".copies")).count());
+        }
+        BuildResult memoed = build(store);
+        assertEquals(1, cached(), progress.toString());
+        assertEquals(first, memoed.manifestDescriptor().digest());
 
         // The same size and mtime, other bytes: only the ctime (and the bytes) tell.
         Path f = ctx.resolve("data/small/d100/f10000.txt");
@@ -150,9 +158,11 @@ class BigContextCacheTest {
     void aDamagedStatCacheCostsOnlyReadingTheFilesAgain(Store store, Digest first) throws Exception {
         List<Path> caches;
         try (Stream<Path> s = Files.list(store.root().resolve("statcache"))) {
-            caches = s.toList();
+            caches = s.filter(p -> !p.getFileName().toString().endsWith(".copies")).toList();
         }
         assertEquals(1, caches.size());
+        // without the COPY's memo, which would key it without the stat cache
+        Files.delete(caches.get(0).resolveSibling(caches.get(0).getFileName() + ".copies"));
         byte[] b = Files.readAllBytes(caches.get(0));
         assertTrue(b.length > FILES * 64, "a stamp and digest per file");
         b[b.length / 2] ^= 0x01; // inside some file's stamp or digest
@@ -160,6 +170,7 @@ class BigContextCacheTest {
         assertEquals(first, build(store).manifestDescriptor().digest());
         assertEquals(1, cached(), progress.toString());
 
+        Files.deleteIfExists(caches.get(0).resolveSibling(caches.get(0).getFileName() + ".copies"));
         Files.write(caches.get(0), java.util.Arrays.copyOf(b, b.length / 3)); // torn
         assertEquals(first, build(store).manifestDescriptor().digest());
         assertEquals(1, cached(), progress.toString());
