@@ -102,4 +102,32 @@ class StepCacheTest {
         StoreCheck.Report report = StoreCheck.run(store, false);
         assertEquals(3, report.steps(), report.toString());
     }
+
+    @Test
+    void aHitReadsTheLayerAndSkipsTheInputs() throws IOException {
+        Store store = Store.open(root);
+        Digest parent = d("parent");
+        List<StepCache.Input> inputs = new java.util.ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            inputs.add(new StepCache.Input("file app/f" + i, d("f" + i), null));
+        }
+        dev.jbuild.oci.Descriptor layer = new dev.jbuild.oci.Descriptor(
+                "application/vnd.oci.image.layer.v1.tar+gzip", d("blob"), 1234);
+        store.steps().put(new StepCache.Entry(d("k"), parent, "COPY . /app", inputs, layer, d("diff")));
+        store.steps().put(new StepCache.Entry(d("empty"), parent, "ENV A=1", List.of(), null, null));
+        StepCache.Entry full = store.steps().get(d("k")).orElseThrow();
+        StepCache.Entry hit = store.steps().hit(d("k")).orElseThrow();
+        assertEquals(1000, full.inputs().size());
+        assertEquals(new StepCache.Entry(full.key(), full.parent(), full.instruction(), List.of(), full.layer(),
+                full.diffId()), hit);
+        assertEquals(layer, hit.layer());
+        StepCache.Entry noLayer = store.steps().hit(d("empty")).orElseThrow();
+        assertEquals(null, noLayer.layer());
+        assertEquals(null, noLayer.diffId());
+        assertTrue(store.steps().hit(d("nothing")).isEmpty());
+        Path file = root.resolve("steps").resolve(d("k").hex() + ".json");
+        byte[] b = Files.readAllBytes(file);
+        Files.write(file, java.util.Arrays.copyOf(b, b.length / 2));
+        assertTrue(store.steps().hit(d("k")).isEmpty(), "a torn entry is a miss");
+    }
 }

@@ -1349,7 +1349,7 @@ public final class Builder {
         private boolean fromCache(StageState st, StepKey k) throws IOException {
             Digest key = k.key();
             if (!st.noCache) {
-                java.util.Optional<dev.jbuild.store.StepCache.Entry> hit = store.steps().get(key);
+                java.util.Optional<dev.jbuild.store.StepCache.Entry> hit = store.steps().hit(key);
                 if (hit.isPresent() && (hit.get().layer() == null || remote.available(hit.get().layer()))) {
                     dev.jbuild.store.StepCache.Entry e = hit.get();
                     if (e.layer() != null) {
