@@ -318,21 +318,25 @@ public final class LayerWriter {
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_STAR);
         tar.setAddPaxHeadersForNonAsciiNames(false);
         byte[] copyBuffer = new byte[COPY_BUFFER];
-        for (LayerEntry e : entries) {
-            if (cuts != null) {
-                cuts.boundary();
-                if (e.type() == Type.FILE && e.size() >= ParallelGzipOutputStream.CHUNK) {
-                    cuts.cut(); // a big file's members start with it, whatever precedes it
+        try (SmallFileReadAhead ahead = SmallFileReadAhead.start(entries)) {
+            for (int i = 0; i < entries.size(); i++) {
+                LayerEntry e = entries.get(i);
+                if (cuts != null) {
+                    cuts.boundary();
+                    if (e.type() == Type.FILE && e.size() >= ParallelGzipOutputStream.CHUNK) {
+                        cuts.cut(); // a big file's members start with it, whatever precedes it
+                    }
                 }
+                writeEntry(tar, e, copyBuffer, cuts, ahead, i);
             }
-            writeEntry(tar, e, copyBuffer, cuts);
         }
         tar.finish(); // two zero records; block size 512 means no further padding
         tar.flush();
         buffered.flush();
     }
 
-    private static void writeEntry(TarArchiveOutputStream tar, LayerEntry e, byte[] buf, Cuts cuts) throws IOException {
+    private static void writeEntry(TarArchiveOutputStream tar, LayerEntry e, byte[] buf, Cuts cuts,
+            SmallFileReadAhead ahead, int index) throws IOException {
         String name = e.type() == Type.DIRECTORY ? e.path() + "/" : e.path();
         TreeMap<String, byte[]> pax = new TreeMap<>();
         String headerName = name;
@@ -407,7 +411,9 @@ public final class LayerWriter {
             te.setDevMinor(devMinor);
         }
         tar.putArchiveEntry(te);
-        if (e.type() == Type.FILE && e.size() > 0) {
+        if (ahead != null && SmallFileReadAhead.isSmall(e)) {
+            tar.write(ahead.take(index)); // below a gzip chunk: no cut inside it
+        } else if (e.type() == Type.FILE && e.size() > 0) {
             copyContent(tar, e, buf, cuts);
         } else if (e.type() == Type.FILE && e.content() != null) {
             // An empty file's source is still opened (and must be empty), so that "read once" holds for every file.

@@ -453,4 +453,76 @@ class LayerWriterTest {
         }
         return new String(c);
     }
+
+    /** A content source that counts its opens and closes, and can lie about its length. */
+    private static final class Counted implements LayerEntry.ContentSource {
+        final byte[] bytes;
+        final AtomicInteger opens = new AtomicInteger();
+        final AtomicInteger closes = new AtomicInteger();
+
+        Counted(byte[] bytes) {
+            this.bytes = bytes;
+        }
+
+        @Override
+        public InputStream open() {
+            opens.incrementAndGet();
+            return new ByteArrayInputStream(bytes) {
+                @Override
+                public void close() {
+                    closes.incrementAndGet();
+                }
+            };
+        }
+    }
+
+    /**
+     * Many small files are read ahead of the tar writer (SmallFileReadAhead): the tar is the same, each file is
+     * opened once and closed, and a file shorter or longer than its size fails the write naming that file.
+     */
+    @Test
+    void manySmallFilesAreReadAheadOnceEachAndFailuresNameTheirFile() throws IOException {
+        List<LayerEntry> entries = new ArrayList<>();
+        List<Counted> sources = new ArrayList<>();
+        entries.add(LayerEntry.directory("d", 0755, 0, 0, T));
+        for (int i = 0; i < 300; i++) {
+            byte[] b = ("file " + i + "\n").repeat(i % 5 == 0 ? 3000 : 1 + i % 3).getBytes(StandardCharsets.UTF_8);
+            Counted c = new Counted(b);
+            sources.add(c);
+            entries.add(LayerEntry.file(String.format("d/f%03d", i), 0644, 0, 0, T, b.length, c));
+        }
+        byte[] big = new byte[SmallFileReadAhead.MAX_FILE + 1];
+        entries.add(LayerEntry.file("d/zbig", 0644, 0, 0, T, big.length, new Counted(big)));
+        byte[] tar = tarBytes(entries, null);
+        List<TarArchiveEntry> read = commonsEntries(tar);
+        assertEquals(entries.size(), read.size());
+        try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(tar))) {
+            int i = 0;
+            for (TarArchiveEntry e; (e = in.getNextEntry()) != null;) {
+                if (e.getName().startsWith("d/f")) {
+                    assertArrayEquals(sources.get(i++).bytes, in.readAllBytes(), e.getName());
+                }
+            }
+            assertEquals(300, i);
+        }
+        for (Counted c : sources) {
+            assertEquals(1, c.opens.get());
+            assertEquals(1, c.closes.get());
+        }
+        // fresh sources in another order: the same tar
+        List<LayerEntry> again = new ArrayList<>();
+        for (LayerEntry e : entries) {
+            again.add(e.content() == null ? e : e.withContent(e.size(), new Counted(((Counted) e.content()).bytes)));
+        }
+        Collections.reverse(again);
+        assertArrayEquals(tar, tarBytes(again, null));
+
+        for (int lie : new int[] {-1, +1}) {
+            List<LayerEntry> bad = new ArrayList<>(entries);
+            LayerEntry victim = bad.get(150);
+            bad.set(150, victim.withContent(victim.size() + lie, victim.content()));
+            IOException e = assertThrows(IOException.class, () -> tarBytes(bad, null));
+            assertTrue(e.getMessage().startsWith("layer entry \"" + victim.path() + "\": content "), e.getMessage());
+        }
+    }
 }
