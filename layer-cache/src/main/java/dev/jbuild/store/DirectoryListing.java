@@ -25,6 +25,49 @@ public final class DirectoryListing {
         return Posix.available();
     }
 
+    /**
+     * One entry as a layer diff needs it: its lstat and whether it has extended attributes; {@code validName} is
+     * false when the name's bytes are not valid in the file-name encoding (the name then holds U+FFFD).
+     */
+    public record DiffEntry(String name, boolean validName, int mode, long uid, long gid, long dev, long ino, long rdev,
+            long nlink, long size, long mtimeSeconds, int mtimeNanos, boolean hasXattrs) {}
+
+    /** The entries of {@code dir} for a layer diff, unsorted, as {@link #list} gives them. */
+    public static List<DiffEntry> listForDiff(Path dir) throws IOException {
+        Posix.checkAvailable();
+        int[] err = new int[1];
+        byte[] packed = PosixCalls.listDirectoryForDiff(Posix.cpath(dir), err);
+        if (packed == null) {
+            throw Posix.error(err[0], "opendir", dir, null);
+        }
+        Charset names = Posix.PATH_CHARSET;
+        ByteBuffer b = ByteBuffer.wrap(packed).order(ByteOrder.nativeOrder());
+        List<DiffEntry> out = new ArrayList<>();
+        while (b.hasRemaining()) {
+            int nl = Short.toUnsignedInt(b.getShort());
+            int at = b.position();
+            String name = new String(packed, at, nl, names);
+            byte[] again = name.getBytes(names);
+            boolean valid = java.util.Arrays.equals(again, 0, again.length, packed, at, at + nl);
+            b.position(at + nl);
+            int mode = b.getInt();
+            long uid = Integer.toUnsignedLong(b.getInt());
+            long gid = Integer.toUnsignedLong(b.getInt());
+            long dev = b.getLong();
+            long ino = b.getLong();
+            long rdev = b.getLong();
+            long nlink = b.getLong();
+            long size = b.getLong();
+            long mtime = b.getLong();
+            int mtimeNanos = b.getInt();
+            int xattrs = b.getInt();
+            b.position(b.position() + xattrs);
+            out.add(new DiffEntry(name, valid, mode, uid, gid, dev, ino, rdev, nlink, size, mtime, mtimeNanos,
+                    xattrs > 0));
+        }
+        return out;
+    }
+
     /** The entries of {@code dir}, unsorted, without "." and ".."; an entry gone before its stat is left out. */
     public static List<Entry> list(Path dir) throws IOException {
         Posix.checkAvailable();

@@ -48,4 +48,10 @@ final class PosixCalls {
      * DirectoryListing}); null on failure, with errno in {@code err[0]}.
      */
     static native byte[] listDirectory(byte[] path, int[] err);
+
+    /**
+     * A directory's entries for a layer diff, packed (see {@code listDirectoryForDiff} in the C source and {@link
+     * DirectoryListing#listForDiff}); null on failure, with errno in {@code err[0]}.
+     */
+    static native byte[] listDirectoryForDiff(byte[] path, int[] err);
 }

@@ -95,6 +95,12 @@ public final class UpperDiff {
      */
     public static List<LayerEntry> entries(Path upperDir, Set<String> dropIfUnchanged,
             Function<String, LayerEntry> lower, IdMap uids, IdMap gids) throws IOException {
+        return entries(upperDir, dropIfUnchanged, lower, uids, gids, DirectoryListing.available());
+    }
+
+    /** As above; {@code nativeListing}: list directories with the native call (else the JDK's stat per file). */
+    static List<LayerEntry> entries(Path upperDir, Set<String> dropIfUnchanged, Function<String, LayerEntry> lower,
+            IdMap uids, IdMap gids, boolean nativeListing) throws IOException {
         Path upper = upperDir.toAbsolutePath();
         if (!Files.isDirectory(upper, LinkOption.NOFOLLOW_LINKS)) {
             throw new NoSuchFileException(upper.toString(), null, "not an upper directory");
@@ -110,7 +116,7 @@ public final class UpperDiff {
         }
         Function<String, LayerEntry> below = lower == null ? p -> null : lower;
 
-        List<Node> nodes = walk(upper, uids, gids);
+        List<Node> nodes = walk(upper, uids, gids, nativeListing);
         Map<List<Long>, List<Node>> inodes = new HashMap<>();
         for (Node n : nodes) {
             if (n.type != Type.DIRECTORY && !n.whiteout && n.nlink > 1) {
@@ -210,7 +216,7 @@ public final class UpperDiff {
         boolean emit;
     }
 
-    private static List<Node> walk(Path upper, IdMap uids, IdMap gids) throws IOException {
+    private static List<Node> walk(Path upper, IdMap uids, IdMap gids, boolean fast) throws IOException {
         List<Node> out = new ArrayList<>();
         Deque<Node> dirs = new ArrayDeque<>();
         Node root = new Node();
@@ -219,6 +225,20 @@ public final class UpperDiff {
         dirs.push(root);
         while (!dirs.isEmpty()) {
             Node d = dirs.pop();
+            if (fast) {
+                for (DirectoryListing.DiffEntry c : DirectoryListing.listForDiff(d.abs)) {
+                    Path abs = d.abs.resolve(c.name());
+                    if (!c.validName()) {
+                        throw new IOException("upper directory: the name of " + abs
+                                + " is not valid in the file-name encoding (UTF-8); a layer cannot store it");
+                    }
+                    Node n = node(c, abs, d.path.isEmpty() ? c.name() : d.path + "/" + c.name(), uids, gids);
+                    if (n != null) {
+                        add(n, d, c.name(), out, dirs);
+                    }
+                }
+                continue;
+            }
             List<Path> children = new ArrayList<>();
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(d.abs)) {
                 for (Path c : ds) {
@@ -232,21 +252,46 @@ public final class UpperDiff {
                             + " is not valid in the file-name encoding (UTF-8); a layer cannot store it");
                 }
                 Node n = stat(c, d.path.isEmpty() ? name : d.path + "/" + name, uids, gids);
-                if (n == null) {
-                    continue; // a socket
-                }
-                n.parent = d.path.isEmpty() ? null : d;
-                if (name.startsWith(LayerEntry.WHITEOUT_PREFIX) && !n.whiteout) {
-                    throw new IOException("upper directory: \"/" + n.path + "\": a file named " + LayerEntry.WHITEOUT_PREFIX
-                            + "* cannot be stored in a layer (image readers would take it for a whiteout)");
-                }
-                out.add(n);
-                if (n.type == Type.DIRECTORY) {
-                    dirs.push(n);
+                if (n != null) {
+                    add(n, d, name, out, dirs);
                 }
             }
         }
         return out;
+    }
+
+    private static void add(Node n, Node dir, String name, List<Node> out, Deque<Node> dirs) throws IOException {
+        n.parent = dir.path.isEmpty() ? null : dir;
+        if (name.startsWith(LayerEntry.WHITEOUT_PREFIX) && !n.whiteout) {
+            throw new IOException("upper directory: \"/" + n.path + "\": a file named " + LayerEntry.WHITEOUT_PREFIX
+                    + "* cannot be stored in a layer (image readers would take it for a whiteout)");
+        }
+        out.add(n);
+        if (n.type == Type.DIRECTORY) {
+            dirs.push(n);
+        }
+    }
+
+    /**
+     * A node from the native listing (one call per directory: a RUN that wrote a thousand files cost a thousand
+     * stats through the JDK's attribute map and a thousand llistxattr calls); null for a socket. Extended attributes
+     * are read only for the entries that have some.
+     */
+    private static Node node(DirectoryListing.DiffEntry c, Path abs, String path, IdMap uids, IdMap gids)
+            throws IOException {
+        Node n = new Node();
+        n.path = path;
+        n.abs = abs;
+        n.mode = c.mode() & 07777;
+        n.uid = uids.toInside(c.uid());
+        n.gid = gids.toInside(c.gid());
+        n.dev = c.dev();
+        n.ino = c.ino();
+        n.rdev = c.rdev();
+        n.nlink = (int) c.nlink();
+        n.size = c.size();
+        n.mtime = Instant.ofEpochSecond(c.mtimeSeconds(), c.mtimeNanos());
+        return typed(n, c.mode(), c.hasXattrs() ? Posix.listXattrs(abs) : Map.of());
     }
 
     private static Node stat(Path p, String path, IdMap uids, IdMap gids) throws IOException {
@@ -265,6 +310,12 @@ public final class UpperDiff {
         n.nlink = (Integer) a.get("nlink");
         n.size = (Long) a.get("size");
         n.mtime = ((FileTime) a.get("lastModifiedTime")).toInstant();
+        return typed(n, mode, null);
+    }
+
+    /** The node's type, whiteout and opaque marks and portable xattrs; {@code all} null: read them. */
+    private static Node typed(Node n, int mode, Map<String, byte[]> all) throws IOException {
+        String path = n.path;
         switch (mode & Posix.S_IFMT) {
             case Posix.S_IFREG -> n.type = Type.FILE;
             case Posix.S_IFDIR -> n.type = Type.DIRECTORY;
@@ -276,7 +327,9 @@ public final class UpperDiff {
                 return null;
             }
         }
-        Map<String, byte[]> all = Posix.listXattrs(p);
+        if (all == null) {
+            all = Posix.listXattrs(n.abs);
+        }
         for (String prefix : OVERLAY_PREFIXES) {
             if (all.containsKey(prefix + "redirect") || all.containsKey(prefix + "metacopy")) {
                 throw new IOException("upper directory: \"/" + path + "\" has the overlay xattr " + prefix

@@ -402,6 +402,32 @@ class UpperDiffTest {
         assertEquals(100_033, map.toOutside(33));
         assertEquals(-1, map.toOutside(70_000));
 
+        // the native listing and the JDK's stat per file see the same
+        Files.createDirectories(upper.resolve("c"));
+        Files.writeString(upper.resolve("c/capable"), "x");
+        Posix.setXattr(upper.resolve("c/capable"), "user.a", b("cap"));
+        Posix.setXattr(upper.resolve("c/capable"), "user.note", b("n"));
+        Files.createSymbolicLink(upper.resolve("c/link"), Path.of("capable"));
+        Files.createLink(upper.resolve("c/hard"), upper.resolve("c/capable"));
+        Posix.mknod(upper.resolve("c/fifo"), Posix.S_IFIFO | 0640, 0, 0);
+        Posix.mknod(upper.resolve("c/null"), Posix.S_IFCHR | 0666, 1, 3);
+        assertEquals(describe(UpperDiff.entries(upper, Set.of(), p -> null, map, map, false)),
+                describe(UpperDiff.entries(upper, Set.of(), p -> null, map, map, true)));
+        LayerEntry capable = UpperDiff.entries(upper, Set.of(), p -> null, map, map, true).stream()
+                .filter(x -> x.path().equals("c/capable")).findFirst().orElseThrow();
+        assertEquals(Set.of("user.a", "user.note"), capable.xattrs().keySet());
+
+        // a name that is not UTF-8 cannot go into a layer, whichever listing finds it
+        Path odd = Files.createDirectories(base.resolve("odd"));
+        Process touch = new ProcessBuilder("sh", "-c", "touch \"$1/$(printf 'bad\\377name')\"", "sh", odd.toString())
+                .inheritIO().start();
+        assertEquals(0, touch.waitFor());
+        for (boolean nativeListing : new boolean[] {false, true}) {
+            IOException bad = assertThrows(IOException.class,
+                    () -> UpperDiff.entries(odd, Set.of(), p -> null, map, map, nativeListing));
+            assertTrue(bad.getMessage().contains("not valid in the file-name encoding"), bad.getMessage());
+        }
+
         Files.write(upper.resolve(".wh.sneaky"), b("x"));
         IOException e = assertThrows(IOException.class, () -> UpperDiff.entries(upper, Set.of(), null));
         assertTrue(e.getMessage().contains(".wh."), e.getMessage());
@@ -427,5 +453,19 @@ class UpperDiffTest {
         Posix.lchown(u, 0, 0);
         Files.writeString(u.resolve("f"), "x");
         assertFalse(UpperDiff.pristine(u, ref, 0755), "an entry");
+    }
+
+    /** What a layer takes from each entry, as text (content sources compare by identity). */
+    private static String describe(List<LayerEntry> entries) {
+        StringBuilder sb = new StringBuilder();
+        for (LayerEntry e : entries) {
+            Map<String, String> x = new java.util.TreeMap<>();
+            e.xattrs().forEach((k, v) -> x.put(k, new String(v, java.nio.charset.StandardCharsets.ISO_8859_1)));
+            sb.append(e.path()).append(' ').append(e.type()).append(' ').append(Integer.toOctalString(e.mode()))
+                    .append(' ').append(e.uid()).append(':').append(e.gid()).append(' ').append(e.size()).append(' ')
+                    .append(e.linkTarget()).append(' ').append(x).append(' ').append(e.mtime()).append(' ')
+                    .append(e.devMajor()).append(',').append(e.devMinor()).append('\n');
+        }
+        return sb.toString();
     }
 }
