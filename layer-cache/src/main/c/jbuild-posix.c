@@ -244,118 +244,41 @@ JNIEXPORT jlong JNICALL Java_dev_jbuild_store_PosixCalls_ioctlInt(JNIEnv *env, j
 }
 
 /*
- * Lists a directory with one lstat per entry, relative to the directory's descriptor (no path walk from the root per
- * file): a build context of 20,000 files is listed this way on every build, and the JDK's attribute map per file
- * cost more than the stat itself. The result is packed in native byte order, per entry: u16 name length, the
- * name's bytes, u32 st_mode, i64 size, i64 mtime s, u32 mtime ns, i64 ctime s, u32 ctime ns, u64 inode. "." and
- * ".." are left out, and so is an entry removed between readdir and its stat (as if listed a moment later).
- * On failure: NULL, and errno in err[0].
+ * Directory listings with one lstat per entry, relative to the directory's descriptor (no path walk from the root per
+ * file), packed in native byte order: a build context of 20,000 files is listed on every build, and the JDK's
+ * attribute map per file cost more than the stat itself. "." and ".." are left out, and so is an entry removed
+ * between readdir and its stat (as if listed a moment later). On failure: NULL, and errno in err[0].
+ *
+ * listDirectory, per entry: u16 name length, the name's bytes, u32 st_mode, i64 size, i64 mtime s, u32 mtime ns,
+ * i64 ctime s, u32 ctime ns, u64 inode.
+ *
+ * listDirectoryForDiff, for a layer diff (an overlay upper directory), per entry: u16 name length, the name's bytes,
+ * u32 st_mode, u32 uid, u32 gid, u64 dev, u64 ino, u64 rdev, u64 nlink, i64 size, i64 mtime s, u32 mtime ns, i32
+ * length of the xattr name list (0: none, or not supported), then that list as llistxattr returns it: what the diff
+ * compares, in one call per directory instead of a stat through the JDK and an llistxattr call per file.
  */
 static void set_errno(JNIEnv *env, jintArray err, int e) {
     jint v = e;
     (*env)->SetIntArrayRegion(env, err, 0, 1, &v);
 }
 
-JNIEXPORT jbyteArray JNICALL Java_dev_jbuild_store_PosixCalls_listDirectory(JNIEnv *env, jclass cls, jbyteArray path,
-                                                                            jintArray err) {
-    (void)cls;
-    bytes_t p;
-    if (get_bytes(env, path, &p)) return NULL;
-    int fd = open(PATH(p), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    release_bytes(env, &p, 0);
-    if (fd < 0) {
-        set_errno(env, err, errno);
-        return NULL;
-    }
-    DIR *d = fdopendir(fd);
-    if (d == NULL) {
-        int e = errno;
-        close(fd);
-        set_errno(env, err, e);
-        return NULL;
-    }
-    size_t cap = 16384, len = 0;
-    unsigned char *buf = malloc(cap);
-    int failure = buf == NULL ? ENOMEM : 0;
-    struct dirent *de;
-    while (failure == 0) {
-        errno = 0;
-        de = readdir(d);
-        if (de == NULL) {
-            failure = errno;
-            break;
-        }
-        const char *n = de->d_name;
-        if (n[0] == '.' && (n[1] == 0 || (n[1] == '.' && n[2] == 0))) continue;
-        struct stat st;
-        if (fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-            if (errno == ENOENT) continue;
-            failure = errno;
-            break;
-        }
-        size_t nl = strlen(n);
-        size_t need = 2 + nl + 4 + 8 + 8 + 4 + 8 + 4 + 8;
-        if (len + need > cap) {
-            while (len + need > cap) cap *= 2;
-            unsigned char *bigger = realloc(buf, cap);
-            if (bigger == NULL) {
-                failure = ENOMEM;
-                break;
-            }
-            buf = bigger;
-        }
-        uint16_t l16 = (uint16_t)nl;
-        uint32_t mode = (uint32_t)st.st_mode;
-        int64_t size = (int64_t)st.st_size, msec = (int64_t)st.st_mtim.tv_sec, csec = (int64_t)st.st_ctim.tv_sec;
-        uint32_t mns = (uint32_t)st.st_mtim.tv_nsec, cns = (uint32_t)st.st_ctim.tv_nsec;
-        uint64_t ino = (uint64_t)st.st_ino;
-        unsigned char *o = buf + len;
-        memcpy(o, &l16, 2); o += 2;
-        memcpy(o, n, nl); o += nl;
-        memcpy(o, &mode, 4); o += 4;
-        memcpy(o, &size, 8); o += 8;
-        memcpy(o, &msec, 8); o += 8;
-        memcpy(o, &mns, 4); o += 4;
-        memcpy(o, &csec, 8); o += 8;
-        memcpy(o, &cns, 4); o += 4;
-        memcpy(o, &ino, 8); o += 8;
-        len += need;
-    }
-    closedir(d);
-    if (failure != 0) {
-        free(buf);
-        set_errno(env, err, failure);
-        return NULL;
-    }
-    jbyteArray out = (*env)->NewByteArray(env, (jsize)len);
-    if (out != NULL) (*env)->SetByteArrayRegion(env, out, 0, (jsize)len, (const jbyte *)buf);
-    free(buf);
-    return out;
-}
+#define PUT(o, v) do { memcpy((o), &(v), sizeof(v)); (o) += sizeof(v); } while (0)
 
-/*
- * Lists a directory for a layer diff (an overlay upper directory): per entry, everything the diff compares and the
- * names of its extended attributes, in one native call per directory instead of a stat through the JDK's attribute
- * map and an llistxattr call per file. Packed in native byte order, per entry: u16 name length, the name's bytes,
- * u32 st_mode, u32 uid, u32 gid, u64 dev, u64 ino, u64 rdev, u64 nlink, i64 size, i64 mtime s, u32 mtime ns, i32
- * length of the xattr name list (0: none or not supported), then that list as llistxattr returns it (each name
- * NUL-terminated). "." and ".." are left out, and so is an entry removed between readdir and its stat.
- * On failure: NULL, and errno in err[0].
- */
-JNIEXPORT jbyteArray JNICALL Java_dev_jbuild_store_PosixCalls_listDirectoryForDiff(JNIEnv *env, jclass cls,
-                                                                                   jbyteArray path, jintArray err) {
-    (void)cls;
+static jbyteArray list_directory(JNIEnv *env, jbyteArray path, jintArray err, int for_diff) {
     bytes_t p;
     if (get_bytes(env, path, &p)) return NULL;
+    /* for_diff: llistxattr needs the entry's path; the directory's, a slash, then the name (at most NAME_MAX) */
     size_t dl = strlen(PATH(p));
-    char *full = malloc(dl + 1 + 256 + 1);
-    if (full == NULL) {
+    char *full = for_diff ? malloc(dl + 1 + 256 + 1) : NULL;
+    if (for_diff && full == NULL) {
         release_bytes(env, &p, 0);
         set_errno(env, err, ENOMEM);
         return NULL;
     }
-    memcpy(full, PATH(p), dl);
-    full[dl] = '/';
+    if (full != NULL) {
+        memcpy(full, PATH(p), dl);
+        full[dl] = '/';
+    }
     int fd = open(PATH(p), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     release_bytes(env, &p, 0);
     if (fd < 0) {
@@ -392,30 +315,32 @@ JNIEXPORT jbyteArray JNICALL Java_dev_jbuild_store_PosixCalls_listDirectoryForDi
             break;
         }
         size_t nl = strlen(n);
-        memcpy(full + dl + 1, n, nl + 1);
-        ssize_t xl = llistxattr(full, xattrs, sizeof xattrs);
-        char *xl_buf = xattrs;
-        char *big = NULL;
-        if (xl < 0 && errno == ERANGE) {
-            ssize_t want = llistxattr(full, NULL, 0);
-            big = want > 0 ? malloc((size_t)want) : NULL;
-            xl = big == NULL ? -1 : llistxattr(full, big, (size_t)want);
-            xl_buf = big;
-            if (xl < 0) {
-                failure = big == NULL ? ENOMEM : errno;
-                free(big);
-                break;
-            }
-        } else if (xl < 0) {
-            if (errno == ENOENT) continue;
-            if (errno == ENOTSUP || errno == EOPNOTSUPP) {
+        ssize_t xl = 0;
+        char *xl_buf = xattrs, *big = NULL;
+        if (for_diff) {
+            memcpy(full + dl + 1, n, nl + 1);
+            xl = llistxattr(full, xattrs, sizeof xattrs);
+            if (xl < 0 && errno == ERANGE) {
+                ssize_t want = llistxattr(full, NULL, 0);
+                big = want > 0 ? malloc((size_t)want) : NULL;
+                xl = big == NULL ? -1 : llistxattr(full, big, (size_t)want);
+                xl_buf = big;
+                if (xl < 0) {
+                    failure = big == NULL ? ENOMEM : errno;
+                    free(big);
+                    break;
+                }
+            } else if (xl < 0) {
+                if (errno == ENOENT) continue;
+                if (errno != ENOTSUP) {
+                    failure = errno;
+                    break;
+                }
                 xl = 0;
-            } else {
-                failure = errno;
-                break;
             }
         }
-        size_t need = 2 + nl + 4 + 4 + 4 + 8 * 4 + 8 + 8 + 4 + 4 + (size_t)xl;
+        size_t need = for_diff ? 2 + nl + 4 * 3 + 8 * 4 + 8 + 8 + 4 + 4 + (size_t)xl
+                               : 2 + nl + 4 + 8 + 8 + 4 + 8 + 4 + 8;
         if (len + need > cap) {
             while (len + need > cap) cap *= 2;
             unsigned char *bigger = realloc(buf, cap);
@@ -427,28 +352,40 @@ JNIEXPORT jbyteArray JNICALL Java_dev_jbuild_store_PosixCalls_listDirectoryForDi
             buf = bigger;
         }
         uint16_t l16 = (uint16_t)nl;
-        uint32_t mode = (uint32_t)st.st_mode, uid = (uint32_t)st.st_uid, gid = (uint32_t)st.st_gid;
-        uint64_t dev = (uint64_t)st.st_dev, ino = (uint64_t)st.st_ino, rdev = (uint64_t)st.st_rdev,
-                 nlink = (uint64_t)st.st_nlink;
+        uint32_t mode = (uint32_t)st.st_mode, mns = (uint32_t)st.st_mtim.tv_nsec;
         int64_t size = (int64_t)st.st_size, msec = (int64_t)st.st_mtim.tv_sec;
-        uint32_t mns = (uint32_t)st.st_mtim.tv_nsec;
-        int32_t x32 = (int32_t)xl;
+        uint64_t ino = (uint64_t)st.st_ino;
         unsigned char *o = buf + len;
-        memcpy(o, &l16, 2); o += 2;
-        memcpy(o, n, nl); o += nl;
-        memcpy(o, &mode, 4); o += 4;
-        memcpy(o, &uid, 4); o += 4;
-        memcpy(o, &gid, 4); o += 4;
-        memcpy(o, &dev, 8); o += 8;
-        memcpy(o, &ino, 8); o += 8;
-        memcpy(o, &rdev, 8); o += 8;
-        memcpy(o, &nlink, 8); o += 8;
-        memcpy(o, &size, 8); o += 8;
-        memcpy(o, &msec, 8); o += 8;
-        memcpy(o, &mns, 4); o += 4;
-        memcpy(o, &x32, 4); o += 4;
-        if (xl > 0) memcpy(o, xl_buf, (size_t)xl);
-        free(big);
+        PUT(o, l16);
+        memcpy(o, n, nl);
+        o += nl;
+        PUT(o, mode);
+        if (for_diff) {
+            uint32_t uid = (uint32_t)st.st_uid, gid = (uint32_t)st.st_gid;
+            uint64_t dev = (uint64_t)st.st_dev, rdev = (uint64_t)st.st_rdev, nlink = (uint64_t)st.st_nlink;
+            int32_t x32 = (int32_t)xl;
+            PUT(o, uid);
+            PUT(o, gid);
+            PUT(o, dev);
+            PUT(o, ino);
+            PUT(o, rdev);
+            PUT(o, nlink);
+            PUT(o, size);
+            PUT(o, msec);
+            PUT(o, mns);
+            PUT(o, x32);
+            if (xl > 0) memcpy(o, xl_buf, (size_t)xl);
+            free(big);
+        } else {
+            int64_t csec = (int64_t)st.st_ctim.tv_sec;
+            uint32_t cns = (uint32_t)st.st_ctim.tv_nsec;
+            PUT(o, size);
+            PUT(o, msec);
+            PUT(o, mns);
+            PUT(o, csec);
+            PUT(o, cns);
+            PUT(o, ino);
+        }
         len += need;
     }
     closedir(d);
@@ -462,4 +399,16 @@ JNIEXPORT jbyteArray JNICALL Java_dev_jbuild_store_PosixCalls_listDirectoryForDi
     if (out != NULL) (*env)->SetByteArrayRegion(env, out, 0, (jsize)len, (const jbyte *)buf);
     free(buf);
     return out;
+}
+
+JNIEXPORT jbyteArray JNICALL Java_dev_jbuild_store_PosixCalls_listDirectory(JNIEnv *env, jclass cls, jbyteArray path,
+                                                                            jintArray err) {
+    (void)cls;
+    return list_directory(env, path, err, 0);
+}
+
+JNIEXPORT jbyteArray JNICALL Java_dev_jbuild_store_PosixCalls_listDirectoryForDiff(JNIEnv *env, jclass cls,
+                                                                                   jbyteArray path, jintArray err) {
+    (void)cls;
+    return list_directory(env, path, err, 1);
 }

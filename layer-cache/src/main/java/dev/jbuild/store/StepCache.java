@@ -62,11 +62,8 @@ public final class StepCache {
     }
 
     public Optional<Entry> get(Digest key) throws IOException {
-        Path p = dir.resolve(key.hex() + ".json");
-        byte[] b;
-        try {
-            b = Files.readAllBytes(p);
-        } catch (NoSuchFileException e) {
+        byte[] b = entryBytes(key);
+        if (b == null) {
             return Optional.empty();
         }
         try {
@@ -82,11 +79,8 @@ public final class StepCache {
      * its critical path, where streaming past them costs nearly nothing.
      */
     public Optional<Entry> hit(Digest key) throws IOException {
-        Path p = dir.resolve(key.hex() + ".json");
-        byte[] b;
-        try {
-            b = Files.readAllBytes(p);
-        } catch (NoSuchFileException e) {
+        byte[] b = entryBytes(key);
+        if (b == null) {
             return Optional.empty();
         }
         try (JsonParser in = StoreJson.MAPPER.getFactory().createParser(b)) {
@@ -125,6 +119,15 @@ public final class StepCache {
                     layer == null ? null : Digest.parse(diffId)));
         } catch (RuntimeException | IOException e) {
             return Optional.empty(); // a damaged entry is a miss, never a wrong hit
+        }
+    }
+
+    /** The entry file's bytes, or null when there is none. */
+    private byte[] entryBytes(Digest key) throws IOException {
+        try {
+            return Files.readAllBytes(dir.resolve(key.hex() + ".json"));
+        } catch (NoSuchFileException e) {
+            return null;
         }
     }
 
