@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.concurrent.Semaphore;
 
 /**
- * Reads the small files of a layer ahead of the tar writer, on a thread of its own, in the order the writer takes
- * them. A layer of many small files (a RUN that generated a thousand, a context's sources) is bound by the system
+ * Reads the small files of a layer ahead of the tar writer, on two threads of their own, in the order the writer
+ * takes them. A layer of many small files (a RUN that generated a thousand, a context's sources) is bound by the system
  * calls that open, read and close each one, ~30 us a file on the 2-core machine the benchmarks run on, while the
  * writer's own work (headers, the diff-id digest, compression) waits; reading on another core overlaps the two.
  *
@@ -26,15 +26,34 @@ final class SmallFileReadAhead implements AutoCloseable {
     private final List<LayerEntry> entries;
     /** By entry index: the content (byte[]), its failure (IOException), or null while not read. */
     private final Object[] slots;
-    private final Semaphore budget = new Semaphore(BUDGET);
-    private final Thread thread;
+    /** By entry index: the reader that reads it. */
+    private final int[] readerOf;
+    /**
+     * One budget per reader: a reader only waits for bytes it read itself, all of which come before the file the
+     * writer waits for, so the writer always gets it (a shared budget could be full of another reader's files).
+     */
+    private final Semaphore[] budgets;
+    private final Thread[] threads;
     private volatile boolean closed;
 
-    private SmallFileReadAhead(List<LayerEntry> entries) {
+    private SmallFileReadAhead(List<LayerEntry> entries, int readers) {
         this.entries = entries;
         this.slots = new Object[entries.size()];
-        this.thread = new Thread(this::run, "jbuild-layer-read-ahead");
-        thread.setDaemon(true);
+        this.readerOf = new int[entries.size()];
+        this.budgets = new Semaphore[readers];
+        this.threads = new Thread[readers];
+        int n = 0;
+        for (int i = 0; i < entries.size(); i++) {
+            if (isSmall(entries.get(i))) {
+                readerOf[i] = n++ % readers;
+            }
+        }
+        for (int r = 0; r < readers; r++) {
+            int reader = r;
+            budgets[r] = new Semaphore(BUDGET / readers);
+            threads[r] = new Thread(() -> run(reader), "jbuild-layer-read-ahead-" + r);
+            threads[r].setDaemon(true);
+        }
     }
 
     /** A read-ahead for these entries, started; null when they hold too few small files to be worth one. */
@@ -42,8 +61,12 @@ final class SmallFileReadAhead implements AutoCloseable {
         int small = 0;
         for (LayerEntry e : entries) {
             if (isSmall(e) && ++small >= MIN_FILES) {
-                SmallFileReadAhead r = new SmallFileReadAhead(entries);
-                r.thread.start();
+                // Two readers: on two cores the writer mostly waits for them, and one could not keep up.
+                SmallFileReadAhead r = new SmallFileReadAhead(entries,
+                        Math.min(2, Runtime.getRuntime().availableProcessors()));
+                for (Thread t : r.threads) {
+                    t.start();
+                }
                 return r;
             }
         }
@@ -54,15 +77,15 @@ final class SmallFileReadAhead implements AutoCloseable {
         return e.type() == LayerEntry.Type.FILE && e.content() != null && e.size() <= MAX_FILE;
     }
 
-    private void run() {
+    private void run(int reader) {
         for (int i = 0; i < slots.length && !closed; i++) {
             LayerEntry e = entries.get(i);
-            if (!isSmall(e)) {
+            if (!isSmall(e) || readerOf[i] != reader) {
                 continue;
             }
             int size = (int) e.size();
             try {
-                budget.acquire(size);
+                budgets[reader].acquire(size);
             } catch (InterruptedException interrupted) {
                 return;
             }
@@ -101,7 +124,7 @@ final class SmallFileReadAhead implements AutoCloseable {
         Object r;
         synchronized (this) {
             while ((r = slots[index]) == null) {
-                if (!thread.isAlive()) {
+                if (!threads[readerOf[index]].isAlive()) {
                     throw new IOException("layer entry \"" + entries.get(index).path() + "\" was not read ahead");
                 }
                 try {
@@ -117,18 +140,29 @@ final class SmallFileReadAhead implements AutoCloseable {
             throw e;
         }
         byte[] b = (byte[]) r;
-        budget.release(b.length);
+        budgets[readerOf[index]].release(b.length);
         return b;
     }
 
-    /** Stops reading ahead (the writer is done or failed); waits for the thread, so no file is open after. */
+    /** Stops reading ahead (the writer is done or failed); waits for the threads, so no file is open after. */
     @Override
     public void close() {
         closed = true;
-        thread.interrupt();
-        try {
-            thread.join();
-        } catch (InterruptedException e) {
+        for (Thread t : threads) {
+            t.interrupt();
+        }
+        boolean interrupted = false;
+        for (Thread t : threads) {
+            while (true) {
+                try {
+                    t.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
     }
