@@ -34,12 +34,7 @@ public final class DirectoryListing {
 
     /** The entries of {@code dir} for a layer diff, unsorted, as {@link #list} gives them. */
     public static List<DiffEntry> listForDiff(Path dir) throws IOException {
-        Posix.checkAvailable();
-        int[] err = new int[1];
-        byte[] packed = PosixCalls.listDirectoryForDiff(Posix.cpath(dir), err);
-        if (packed == null) {
-            throw Posix.error(err[0], "opendir", dir, null);
-        }
+        byte[] packed = packed(dir, PosixCalls::listDirectoryForDiff);
         Charset names = Posix.PATH_CHARSET;
         ByteBuffer b = ByteBuffer.wrap(packed).order(ByteOrder.nativeOrder());
         List<DiffEntry> out = new ArrayList<>();
@@ -70,12 +65,7 @@ public final class DirectoryListing {
 
     /** The entries of {@code dir}, unsorted, without "." and ".."; an entry gone before its stat is left out. */
     public static List<Entry> list(Path dir) throws IOException {
-        Posix.checkAvailable();
-        int[] err = new int[1];
-        byte[] packed = PosixCalls.listDirectory(Posix.cpath(dir), err);
-        if (packed == null) {
-            throw Posix.error(err[0], "opendir", dir, null);
-        }
+        byte[] packed = packed(dir, PosixCalls::listDirectory);
         Charset names = Posix.PATH_CHARSET;
         ByteBuffer b = ByteBuffer.wrap(packed).order(ByteOrder.nativeOrder());
         List<Entry> out = new ArrayList<>();
@@ -91,5 +81,20 @@ public final class DirectoryListing {
             out.add(new Entry(name, mode, size, mtime, ctime, ino));
         }
         return out;
+    }
+
+    private interface Listing {
+        byte[] list(byte[] path, int[] err);
+    }
+
+    /** A native listing's packed entries; the failure, with its errno, as an IOException. */
+    private static byte[] packed(Path dir, Listing listing) throws IOException {
+        Posix.checkAvailable();
+        int[] err = new int[1];
+        byte[] packed = listing.list(Posix.cpath(dir), err);
+        if (packed == null) {
+            throw Posix.error(err[0], "opendir", dir, null);
+        }
+        return packed;
     }
 }

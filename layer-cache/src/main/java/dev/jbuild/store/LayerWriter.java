@@ -438,17 +438,27 @@ public final class LayerWriter {
                 long room = cutEvery > 0 ? cutEvery - done % cutEvery : Long.MAX_VALUE;
                 int n = in.read(buf, 0, (int) Math.min(Math.min(buf.length, remaining), room));
                 if (n < 0) {
-                    throw new IOException("layer entry \"" + e.path() + "\": content ended after "
-                            + (e.size() - remaining) + " of " + e.size() + " bytes (did the file change while the layer was written?)");
+                    throw contentEnded(e, e.size() - remaining);
                 }
                 tar.write(buf, 0, n);
                 remaining -= n;
             }
             if (in.read() >= 0) {
-                throw new IOException("layer entry \"" + e.path() + "\": content is longer than its size " + e.size()
-                        + " (did the file change while the layer was written?)");
+                throw contentLonger(e);
             }
         }
+    }
+
+    /** A file whose content ended before its size: it changed while the layer was written. */
+    static IOException contentEnded(LayerEntry e, long read) {
+        return new IOException("layer entry \"" + e.path() + "\": content ended after " + read + " of " + e.size()
+                + " bytes (did the file change while the layer was written?)");
+    }
+
+    /** A file whose content goes on past its size: it changed while the layer was written. */
+    static IOException contentLonger(LayerEntry e) {
+        return new IOException("layer entry \"" + e.path() + "\": content is longer than its size " + e.size()
+                + " (did the file change while the layer was written?)");
     }
 
     private static byte linkFlag(Type t) {

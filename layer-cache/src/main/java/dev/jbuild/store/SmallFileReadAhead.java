@@ -108,12 +108,10 @@ final class SmallFileReadAhead implements AutoCloseable {
         try (InputStream in = e.content().open()) {
             int n = in.readNBytes(b, 0, b.length);
             if (n < b.length) {
-                throw new IOException("layer entry \"" + e.path() + "\": content ended after " + n + " of " + e.size()
-                        + " bytes (did the file change while the layer was written?)");
+                throw LayerWriter.contentEnded(e, n);
             }
             if (in.read() >= 0) {
-                throw new IOException("layer entry \"" + e.path() + "\": content is longer than its size " + e.size()
-                        + " (did the file change while the layer was written?)");
+                throw LayerWriter.contentLonger(e);
             }
         }
         return b;

@@ -947,9 +947,10 @@ public final class Builder {
             msg.append(' ').append(dest).append(" # buildkit");
             StepKey k = key(st, msg + (from.isEmpty() ? "" : " (from " + from + ")") + (link ? " --link" : "")
                     + (excludes.isEmpty() ? "" : " --exclude=" + String.join(",", excludes)));
-            // A big COPY of unchanged files: the inputs its fingerprint had last time (see CopyMemo).
-            Digest fingerprint = from.isEmpty() && entries.size() > CopyMemo.MIN_ENTRIES
-                    ? CopyMemo.fingerprint(entries) : null;
+            // A big COPY of unchanged files: the inputs its fingerprint had last time (see CopyMemo). Without any
+            // memo for this context (a first build), no fingerprint is taken unless one is to be remembered.
+            boolean big = from.isEmpty() && entries.size() > CopyMemo.MIN_ENTRIES;
+            Digest fingerprint = big && !copyMemo.isEmpty() ? CopyMemo.fingerprint(entries) : null;
             List<dev.jbuild.store.StepCache.Input> memo = fingerprint == null ? null : copyMemo.get(fingerprint);
             boolean known = memo != null || hasher.allKnown(entries);
             if (!known && !cacheMayHold(st, k)) {
@@ -967,8 +968,9 @@ public final class Builder {
                 } else {
                     int before = k.inputs().size();
                     entryInputs(k, entries);
-                    if (known && fingerprint != null) {
-                        copyMemo.put(fingerprint, k.inputs().subList(before, k.inputs().size()));
+                    if (known && big) {
+                        copyMemo.put(fingerprint != null ? fingerprint : CopyMemo.fingerprint(entries),
+                                k.inputs().subList(before, k.inputs().size()));
                     }
                 }
                 if (!fromCache(st, k)) {

@@ -90,6 +90,11 @@ final class CopyMemo {
         }
     }
 
+    /** Whether no memo is kept for this context. */
+    synchronized boolean isEmpty() {
+        return memos().isEmpty();
+    }
+
     /** The inputs remembered for this fingerprint, or null. */
     synchronized List<StepCache.Input> get(Digest fingerprint) {
         return memos().get(fingerprint);
