@@ -32,6 +32,8 @@ import java.util.Set;
  *   steps/by-parent/&lt;parent hex&gt;/&lt;key hex&gt;               the same, as stores made before the buckets
  *   steps/by-instruction/&lt;p&gt;/&lt;parent hex&gt;.&lt;i hex&gt;        the latest entry after a parent with an instruction
  *                                                      (i: the instruction's sha256), replaced at each put
+ *   steps/by-memo/&lt;p&gt;/&lt;memo hex&gt;                         the key a step had when everything its inputs are
+ *                                                      made from was the same (see {@link #memo})
  * </pre>
  *
  * <p>A marker is a hard link to its entry (an empty file where links fail): a new file or directory
@@ -222,6 +224,44 @@ public final class StepCache {
         boolean live = e.instruction().equals(instruction) && parent.equals(e.parent())
                 && Files.exists(dir.resolve(e.key().hex() + ".json"));
         return live ? Optional.of(e) : Optional.empty();
+    }
+
+    /**
+     * The key of the step remembered for a memo: a digest, made by the builder, of everything that determines a step's
+     * inputs (for a {@code COPY --from}: its instruction, its parent's key, and the layers of both stages), so that a
+     * rebuild can look its result up without computing the inputs. Empty when there is none, or when the step's entry
+     * is no longer in the cache.
+     */
+    public Optional<Digest> memo(Digest memo) {
+        byte[] b;
+        try {
+            b = Files.readAllBytes(memoPath(memo));
+        } catch (IOException none) {
+            return Optional.empty();
+        }
+        Digest key;
+        try {
+            key = new Digest("sha256", new String(b, StandardCharsets.US_ASCII));
+        } catch (IllegalArgumentException damaged) {
+            return Optional.empty();
+        }
+        return Files.exists(dir.resolve(key.hex() + ".json")) ? Optional.of(key) : Optional.empty();
+    }
+
+    /** Remembers the key a step had for a memo ({@link #memo}), replacing what was remembered. */
+    public void putMemo(Digest memo, Digest key) throws IOException {
+        Path file = memoPath(memo);
+        if (!Files.isDirectory(file.getParent())) {
+            Files.createDirectories(file.getParent());
+        }
+        Path tmp = store.tmpDir().resolve(Fs.tempName("memo"));
+        Files.write(tmp, key.hex().getBytes(StandardCharsets.US_ASCII));
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private Path memoPath(Digest memo) {
+        return dir.resolve("by-memo").resolve(memo.hex().substring(0, 1)).resolve(memo.hex());
     }
 
     /** The entries recorded after a parent key, for explaining a miss. */

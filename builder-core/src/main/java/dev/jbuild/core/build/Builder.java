@@ -886,6 +886,7 @@ public final class Builder {
                 boolean link, boolean parents, List<String> excludes, boolean add, boolean unpack,
                 List<CopyExecutor.Content> downloads, List<String> declaredSources) throws BuildException, IOException {
             SourceFs fs = context;
+            List<Descriptor> fromLayers = null;
             if (!from.isEmpty()) {
                 Stage fromStage = stageRef(from, s);
                 if (fromStage != null) {
@@ -894,9 +895,43 @@ public final class Builder {
                     }
                     StageState fst = built(fromStage, ins);
                     fs = new TreeFs(fst.tree, "stage " + fromStage.displayName());
+                    fromLayers = List.copyOf(fst.layers);
                 } else {
                     ImageSource.Image img = image(from, ins, platform);
                     fs = new TreeFs(img.tree(), "image " + from);
+                    fromLayers = img.layers();
+                }
+            }
+            StringBuilder msg = new StringBuilder(add ? "ADD" : "COPY");
+            if (parents) {
+                msg.append(" --parents");
+            }
+            if (!chown.isEmpty()) {
+                msg.append(" --chown=").append(chown);
+            }
+            if (!chmod.isEmpty()) {
+                msg.append(" --chmod=").append(chmod);
+            }
+            for (String src : declaredSources) {
+                msg.append(' ').append(src);
+            }
+            for (Instruction.SourceContent c : contents) {
+                msg.append(" <<").append(c.path());
+            }
+            msg.append(' ').append(dest).append(" # buildkit");
+            String keyInstruction = msg + (from.isEmpty() ? "" : " (from " + from + ")") + (link ? " --link" : "")
+                    + (excludes.isEmpty() ? "" : " --exclude=" + String.join(",", excludes));
+            // A COPY --from whose layers and whose source's layers are those of an earlier build has the step key it
+            // had then: looked up without reading either tree (a thousand files' entries and digests).
+            Digest stepMemo = fromLayers == null || add || !contents.isEmpty() || !downloads.isEmpty() || st.noCache
+                    ? null : StepKey.memo("COPY --from", key(st, keyInstruction).key().toString(), st.workdir, dest,
+                            String.join("\u0000", sources), layerList(st.layers), layerList(fromLayers));
+            if (stepMemo != null) {
+                java.util.Optional<Digest> remembered = store.steps().memo(stepMemo);
+                if (remembered.isPresent() && cached(st, remembered.get())) {
+                    st.config = st.config.appendHistory(new History(OciJson.formatTime(created), msg.toString(), null,
+                            HISTORY_COMMENT, false));
+                    return;
                 }
             }
             Users.Ids owner = chown.isEmpty() ? null : resolveUser(ins, chown, st.tree);
@@ -928,25 +963,7 @@ public final class Builder {
             } catch (BuildException e) {
                 throw error(ins, e.getMessage());
             }
-            StringBuilder msg = new StringBuilder(add ? "ADD" : "COPY");
-            if (parents) {
-                msg.append(" --parents");
-            }
-            if (!chown.isEmpty()) {
-                msg.append(" --chown=").append(chown);
-            }
-            if (!chmod.isEmpty()) {
-                msg.append(" --chmod=").append(chmod);
-            }
-            for (String src : declaredSources) {
-                msg.append(' ').append(src);
-            }
-            for (Instruction.SourceContent c : contents) {
-                msg.append(" <<").append(c.path());
-            }
-            msg.append(' ').append(dest).append(" # buildkit");
-            StepKey k = key(st, msg + (from.isEmpty() ? "" : " (from " + from + ")") + (link ? " --link" : "")
-                    + (excludes.isEmpty() ? "" : " --exclude=" + String.join(",", excludes)));
+            StepKey k = key(st, keyInstruction);
             // A big COPY of unchanged files: the inputs its fingerprint had last time (see CopyMemo). Without any
             // memo for this context (a first build), no fingerprint is taken unless one is to be remembered.
             boolean big = from.isEmpty() && entries.size() > CopyMemo.MIN_ENTRIES;
@@ -978,8 +995,19 @@ public final class Builder {
                     record(st, k, copyLayer(ins, () -> writeLayer(st, entries, entries, previous)));
                 }
             }
+            if (stepMemo != null) {
+                store.steps().putMemo(stepMemo, st.key);
+            }
             st.config = st.config.appendHistory(new History(OciJson.formatTime(created), msg.toString(), null,
                     HISTORY_COMMENT, false));
+        }
+
+        private static String layerList(List<Descriptor> layers) {
+            StringBuilder sb = new StringBuilder();
+            for (Descriptor d : layers) {
+                sb.append(d.digest()).append('\n');
+            }
+            return sb.toString();
         }
 
         private interface LayerWrite {
@@ -1349,34 +1377,39 @@ public final class Builder {
          * cached layer missing from the store (pruned) is a miss, never a failure.
          */
         private boolean fromCache(StageState st, StepKey k) throws IOException {
-            Digest key = k.key();
-            if (!st.noCache) {
-                java.util.Optional<dev.jbuild.store.StepCache.Entry> hit = store.steps().hit(key);
-                if (hit.isPresent() && (hit.get().layer() == null || remote.available(hit.get().layer()))) {
-                    dev.jbuild.store.StepCache.Entry e = hit.get();
-                    if (e.layer() != null) {
-                        Layer layer = new Layer(e.layer(), e.diffId());
-                        remote.prepare(layer);
-                        if (LayerFiles.local(store, layer)) {
-                            // Read only if a later step, an export or a COPY --from looks at the files.
-                            st.tree.applyLater(() -> LayerFiles.entries(store, layer, remote::ensure));
-                        } else {
-                            st.tree.apply(LayerFiles.entries(store, layer, remote::ensure));
-                        }
-                        st.layers.add(e.layer());
-                        RootFs rootfs = st.config.rootfs() == null ? RootFs.layers(List.of()) : st.config.rootfs();
-                        st.config = st.config.withRootFs(rootfs.append(e.diffId()));
-                    }
-                    st.key = key;
-                    st.stepCached = true;
-                    if (st.step != null) {
-                        events.stepCached(st.step);
-                    }
-                    return true;
-                }
+            if (!st.noCache && cached(st, k.key())) {
+                return true;
             }
             explainMiss(st, k);
             return false;
+        }
+
+        /** Applies the cached result of a step key when the cache has it (true); a miss is left to the caller. */
+        private boolean cached(StageState st, Digest key) throws IOException {
+            java.util.Optional<dev.jbuild.store.StepCache.Entry> hit = store.steps().hit(key);
+            if (hit.isEmpty() || (hit.get().layer() != null && !remote.available(hit.get().layer()))) {
+                return false;
+            }
+            dev.jbuild.store.StepCache.Entry e = hit.get();
+            if (e.layer() != null) {
+                Layer layer = new Layer(e.layer(), e.diffId());
+                remote.prepare(layer);
+                if (LayerFiles.local(store, layer)) {
+                    // Read only if a later step, an export or a COPY --from looks at the files.
+                    st.tree.applyLater(() -> LayerFiles.entries(store, layer, remote::ensure));
+                } else {
+                    st.tree.apply(LayerFiles.entries(store, layer, remote::ensure));
+                }
+                st.layers.add(e.layer());
+                RootFs rootfs = st.config.rootfs() == null ? RootFs.layers(List.of()) : st.config.rootfs();
+                st.config = st.config.withRootFs(rootfs.append(e.diffId()));
+            }
+            st.key = key;
+            st.stepCached = true;
+            if (st.step != null) {
+                events.stepCached(st.step);
+            }
+            return true;
         }
 
         private void explainMiss(StageState st, StepKey k) throws IOException {

@@ -66,6 +66,19 @@ final class StepKey {
         md.update(b);
     }
 
+    /**
+     * A memo of a step ({@code StepCache#memo}): the digest of everything that determines its inputs, for a lookup
+     * of its key that skips computing them. Each part counts with its length, so no two lists of parts collide.
+     */
+    static Digest memo(String... parts) {
+        MessageDigest md = Digest.newSha256();
+        line(md, SCHEMA + " memo");
+        for (String p : parts) {
+            line(md, p);
+        }
+        return Digest.fromMessageDigest(md.digest());
+    }
+
     static Digest root(String what) {
         return Digest.sha256((SCHEMA + "\n" + what).getBytes(StandardCharsets.UTF_8));
     }

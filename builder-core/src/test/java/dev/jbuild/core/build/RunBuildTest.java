@@ -2,6 +2,7 @@ package dev.jbuild.core.build;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -342,6 +343,41 @@ class RunBuildTest {
         assertEquals(1, cached(), "the RUN ran again, with the same files: the COPY --from hits " + progress);
         assertEquals(first.manifest().layers(), rerun.manifest().layers());
         assertEquals("bb\n", content(fs(rerun).get("data/b")));
+    }
+
+    /**
+     * A rebuild's COPY --from finds its step key by a memo of its own and its source's layers, without reading the
+     * source's files; a stage whose key now gives another layer (its RUN ran again under --no-cache-filter and wrote
+     * other bytes) is not covered by the memo: the COPY is keyed from the new files and copies them.
+     */
+    @Test
+    void copyFromMemoFollowsTheSourceLayersNotTheSourceKey() throws Exception {
+        String df = "FROM busybox:test AS gen\nRUN mkdir /out && cat /proc/sys/kernel/random/uuid > /out/id\n"
+                + "FROM busybox:test\nCOPY --from=gen /out /data\n";
+        Files.writeString(ctx.resolve("Dockerfile"), df);
+        BuildResult first = build(ctx, df, Map.of(), RunOptions.DEFAULT);
+        Path memos = store.root().resolve("steps/by-memo");
+        assertTrue(Files.isDirectory(memos), "a memo is kept for the COPY --from");
+        progress.clear();
+        BuildResult again = build(ctx, df, Map.of(), RunOptions.DEFAULT);
+        assertEquals(2, cached(), "the RUN and the COPY --from: " + progress);
+        assertEquals(first.imageId(), again.imageId());
+
+        progress.clear();
+        BuildResult rerun = new Builder(store).build(new BuildRequest(ctx, null, List.of(), Map.of(), null,
+                Platform.parse("linux/amd64"), Compression.GZIP, false, EPOCH, progress::add, Map.of(),
+                RunOptions.DEFAULT, null, false, new CacheOptions(false, Set.of("gen"), false)));
+        assertEquals(0, cached(), "the RUN ran again and wrote another id, so the COPY --from missed: " + progress);
+        String before = content(fs(first).get("data/id"));
+        String after = content(fs(rerun).get("data/id"));
+        assertNotEquals(before, after);
+
+        // The RUN's key now gives the new layer: a rebuild copies the new id, from the cache.
+        progress.clear();
+        BuildResult last = build(ctx, df, Map.of(), RunOptions.DEFAULT);
+        assertEquals(2, cached(), progress.toString());
+        assertEquals(after, content(fs(last).get("data/id")));
+        assertEquals(rerun.imageId(), last.imageId());
     }
 
     /**
