@@ -127,7 +127,26 @@ class StepCacheTest {
         assertTrue(store.steps().hit(d("nothing")).isEmpty());
         Path file = root.resolve("steps").resolve(d("k").hex() + ".json");
         byte[] b = Files.readAllBytes(file);
+        String json = new String(b, java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(json.indexOf("\"layer\"") < json.indexOf("\"inputs\""), "the layer comes first: " + json.substring(0, 300));
+        // Damage past the layer leaves what a hit needs (the key's result); damage before it is a miss.
         Files.write(file, java.util.Arrays.copyOf(b, b.length / 2));
-        assertTrue(store.steps().hit(d("k")).isEmpty(), "a torn entry is a miss");
+        assertEquals(hit, store.steps().hit(d("k")).orElseThrow());
+        Files.write(file, java.util.Arrays.copyOf(b, json.indexOf("\"diffId\"") + 12));
+        assertTrue(store.steps().hit(d("k")).isEmpty(), "an entry torn before its layer's end is a miss");
+
+        // An entry written before the layer came first (inputs, then layer) hits with its layer.
+        com.fasterxml.jackson.databind.node.ObjectNode old = new com.fasterxml.jackson.databind.ObjectMapper()
+                .createObjectNode();
+        com.fasterxml.jackson.databind.node.ObjectNode now = StepCache.toJson(full);
+        old.set("key", now.get("key"));
+        old.set("parent", now.get("parent"));
+        old.set("instruction", now.get("instruction"));
+        old.set("inputs", now.get("inputs"));
+        old.set("layer", now.get("layer"));
+        old.set("diffId", now.get("diffId"));
+        Files.write(file, new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(old));
+        assertEquals(hit, store.steps().hit(d("k")).orElseThrow());
+        assertEquals(full, store.steps().get(d("k")).orElseThrow());
     }
 }

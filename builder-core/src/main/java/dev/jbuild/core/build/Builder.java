@@ -138,7 +138,7 @@ public final class Builder {
         }
         Stages stages;
         try {
-            Dockerfile df = DockerfileParser.parse(dfName, Files.readAllBytes(dockerfilePath));
+            Dockerfile df = ParsedDockerfiles.parse(store, dockerfilePath, dfName, Files.readAllBytes(dockerfilePath));
             stages = Stages.of(df);
         } catch (DockerfileSyntaxException e) {
             throw new BuildException(e.getMessage(), e);
