@@ -1396,7 +1396,8 @@ public final class Builder {
                 remote.prepare(layer);
                 if (LayerFiles.local(store, layer)) {
                     // Read only if a later step, an export or a COPY --from looks at the files.
-                    st.tree.applyLater(() -> LayerFiles.entries(store, layer, remote::ensure));
+                    st.tree.applyLater(() -> LayerFiles.entries(store, layer, remote::ensure),
+                            LayerFiles.lookup(store, layer, remote::ensure));
                 } else {
                     st.tree.apply(LayerFiles.entries(store, layer, remote::ensure));
                 }

@@ -19,23 +19,48 @@ final class FileTree {
         List<LayerEntry> entries() throws java.io.IOException;
     }
 
+    /**
+     * A layer's entries one path at a time, without reading the others (its index's table), for a layer whose
+     * whiteouts hide only what is below it (see {@link LayerIndex#flags}).
+     */
+    interface Lookup {
+        /** The entry at this path in the layer (a whiteout's own name included), or null. */
+        LayerEntry find(String path);
+
+        /** Whether the layer holds whiteouts or opaque markers at all. */
+        boolean hasWhiteouts();
+    }
+
     private final TreeMap<String, LayerEntry> nodes = new TreeMap<>();
     /**
      * Layers applied but not yet read, in order: a cache hit's 20,000-entry layer costs nothing when
      * no later step, export or COPY --from looks at the files (a no-op rebuild of a big COPY).
      */
     private final List<PendingLayer> pending = new ArrayList<>();
+    /**
+     * The pending layers' lookups (null where a layer has none): while every pending layer has one, a path is
+     * answered from them, so that a COPY onto a big base image looks at its destination's few paths instead of
+     * reading the image's every entry.
+     */
+    private final List<Lookup> lookups = new ArrayList<>();
 
     synchronized FileTree copy() {
         FileTree t = new FileTree();
         t.nodes.putAll(nodes);
         t.pending.addAll(pending);
+        t.lookups.addAll(lookups);
         return t;
     }
 
     /** Applies a layer when the tree is next read; a failure to read it is then an UncheckedIOException. */
     void applyLater(PendingLayer layer) {
+        applyLater(layer, null);
+    }
+
+    /** {@link #applyLater(PendingLayer)}, with single paths answered by {@code lookup} until the tree is read whole. */
+    synchronized void applyLater(PendingLayer layer, Lookup lookup) {
         pending.add(layer);
+        lookups.add(lookup);
     }
 
     /**
@@ -51,13 +76,69 @@ final class FileTree {
                 throw new java.io.UncheckedIOException(e); // left pending: the tree stays as it was
             }
             pending.remove(0);
+            lookups.remove(0);
             applyNow(entries);
         }
         return nodes;
     }
 
-    LayerEntry get(String path) {
+    synchronized LayerEntry get(String path) {
+        if (!pending.isEmpty() && !lookups.contains(null)) {
+            return lookup(path, pending.size() - 1);
+        }
         return nodes().get(path);
+    }
+
+    /**
+     * The node at a path as applying the pending layers up to {@code top} would leave it: the topmost layer that has
+     * the path decides, unless a layer above the rest hides it from them, as {@link #applyNow} would remove it (a
+     * whiteout of the path or of a parent, an opaque parent, or a non-directory in place of a parent directory).
+     */
+    private LayerEntry lookup(String path, int top) {
+        boolean whiteoutName = baseName(path).startsWith(".wh.");
+        for (int i = top; i >= 0; i--) {
+            Lookup layer = lookups.get(i);
+            if (!whiteoutName) {
+                LayerEntry e = layer.find(path);
+                if (e != null) {
+                    return e;
+                }
+            }
+            if (hides(layer, path, i)) {
+                return null;
+            }
+        }
+        return nodes.get(path);
+    }
+
+    private boolean hides(Lookup layer, String path, int at) {
+        if (path.isEmpty()) {
+            return layer.hasWhiteouts() && layer.find(".wh..wh..opq") != null; // clears the whole tree, root too
+        }
+        String dir = "";
+        int from = 0;
+        while (true) {
+            int slash = path.indexOf('/', from);
+            String name = slash < 0 ? path.substring(from) : path.substring(from, slash);
+            String next = join(dir, name);
+            if (layer.hasWhiteouts()) {
+                if (layer.find(join(dir, ".wh..wh..opq")) != null || layer.find(join(dir, ".wh." + name)) != null) {
+                    return true;
+                }
+            }
+            if (slash < 0) {
+                return false;
+            }
+            LayerEntry e = layer.find(next);
+            if (e != null && e.type() != LayerEntry.Type.DIRECTORY) {
+                LayerEntry below = lookup(next, at - 1);
+                if (below != null && below.type() == LayerEntry.Type.DIRECTORY) {
+                    return true; // a file in place of a directory drops what was under it
+                }
+            }
+            dir = next;
+            from = slash + 1;
+        }
     }
 
     Collection<LayerEntry> all() {
@@ -72,7 +153,7 @@ final class FileTree {
         if (path.isEmpty()) {
             return true;
         }
-        LayerEntry e = nodes().get(path);
+        LayerEntry e = get(path);
         return e != null && e.type() == LayerEntry.Type.DIRECTORY;
     }
 
@@ -160,7 +241,7 @@ final class FileTree {
                 continue;
             }
             String candidate = String.join("/", done) + (done.isEmpty() ? "" : "/") + part;
-            LayerEntry n = nodes().get(candidate);
+            LayerEntry n = get(candidate);
             boolean last = todo.isEmpty();
             if (n != null && n.type() == LayerEntry.Type.SYMLINK && (!last || followLast)) {
                 if (++links > 255) {

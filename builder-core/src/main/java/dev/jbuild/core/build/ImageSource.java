@@ -106,8 +106,14 @@ final class ImageSource {
             }
             Layer layer = new Layer(d, diffIds.get(i));
             beforeIndex.accept(layer);
-            List<LayerEntry> entries = LayerFiles.entries(store, layer);
-            tree.apply(entries);
+            // A layer read before has its index: its entries are looked up path by path, and read whole only if
+            // something reads the tree whole (a stage that only COPYs onto the image looks at a few paths).
+            FileTree.Lookup lookup = LayerFiles.lookup(store, layer, LayerFiles.Fetch.NONE);
+            if (lookup != null) {
+                tree.applyLater(() -> LayerFiles.entries(store, layer), lookup);
+            } else {
+                tree.apply(LayerFiles.entries(store, layer));
+            }
         }
         return new Image(name, manifestDigest, config, manifest.layers(), tree);
     }

@@ -88,18 +88,60 @@ final class LayerFiles {
         List<LayerEntry> out = new ArrayList<>(headers.size());
         java.util.Map<String, dev.jbuild.oci.Digest> digests = ContentDigests.read(store.root(), layer.diffId());
         for (LayerEntry e : headers) {
-            if (e.type() == LayerEntry.Type.FILE) {
-                String path = e.path();
-                LayerEntry.ContentSource content = () -> {
-                    fetch.ensure(layer);
-                    return open(store, layer, path);
-                };
-                dev.jbuild.oci.Digest known = digests == null ? null : digests.get(path);
-                e = e.withContent(e.size(), known == null ? content : new ContentDigests.Known(known, content));
-            }
-            out.add(e);
+            out.add(withContent(store, layer, fetch, e, digests));
         }
         return out;
+    }
+
+    /** A file's entry with its content: read from the layer when asked for, its digest known when it was kept. */
+    private static LayerEntry withContent(Store store, Layer layer, Fetch fetch, LayerEntry e,
+            java.util.Map<String, dev.jbuild.oci.Digest> digests) {
+        if (e.type() != LayerEntry.Type.FILE) {
+            return e;
+        }
+        String path = e.path();
+        LayerEntry.ContentSource content = () -> {
+            fetch.ensure(layer);
+            return open(store, layer, path);
+        };
+        dev.jbuild.oci.Digest known = digests == null ? null : digests.get(path);
+        return e.withContent(e.size(), known == null ? content : new ContentDigests.Known(known, content));
+    }
+
+    /**
+     * The layer's entries one path at a time, as {@link #entries} gives them, from its index's table; null when they
+     * can only be read whole (a plain snapshot is where entries() reads them, or the index has no usable table).
+     */
+    static FileTree.Lookup lookup(Store store, Layer layer, Fetch fetch) {
+        if (store.snapshots().has(layer.diffId())) {
+            return null;
+        }
+        LayerIndex.Lookup index = LayerIndex.lookup(store.root(), layer.diffId());
+        if (index == null) {
+            return null;
+        }
+        return new FileTree.Lookup() {
+            private java.util.Map<String, dev.jbuild.oci.Digest> digests;
+            private boolean digestsRead;
+
+            @Override
+            public boolean hasWhiteouts() {
+                return index.hasWhiteouts();
+            }
+
+            @Override
+            public synchronized LayerEntry find(String path) {
+                LayerEntry e = index.find(path);
+                if (e == null || e.type() != LayerEntry.Type.FILE) {
+                    return e;
+                }
+                if (!digestsRead) {
+                    digests = ContentDigests.read(store.root(), layer.diffId());
+                    digestsRead = true;
+                }
+                return withContent(store, layer, fetch, e, digests);
+            }
+        };
     }
 
     /**
