@@ -35,6 +35,7 @@ final class CdsTraining {
         Path root = work.resolve("root");
         String image = "cds-training:1";
         dev.jbuild.store.NativeDigests.install(); // as Main.main does
+        Main.rootLocaleData();
         StartupWarmup.run();
         run("--root", root, "build", "-q", "-t", image, context);
         run("--root", root, "build", "-q", "-t", image, "--compression", "zstd", context);

@@ -125,9 +125,22 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         // Before anything digests: bin/jbuild runs the JVM without C2 where libcrypto is there, and the JDK's
         // SHA-256 is only fast when C2 compiles it. Only here, not in run(): a build tool's JVM keeps the JDK's.
         NativeDigests.install();
+        rootLocaleData();
         StartupWarmup.startFor(args);
         fastProcessLaunch();
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /**
+     * The JDK's root locale data instead of CLDR's, unless the user chose: nothing jbuild prints or writes depends on
+     * the locale, and the first Calendar (Jackson's ObjectMapper makes one in its class initialiser) cost every build
+     * ~10 ms of CLDR set-up (a Locale made for each of its ~900 language tags to find the first day of the week).
+     * Only here, as a standalone command: a build tool's JVM keeps its own locale data.
+     */
+    static void rootLocaleData() {
+        if (System.getProperty("java.locale.providers") == null) {
+            System.setProperty("java.locale.providers", "SPI"); // no SPI providers installed: the root data
+        }
     }
 
     /**

@@ -506,7 +506,7 @@ public final class SnapshotStore {
 
     private static String formatTime(Instant t) {
         return t.getNano() == 0 ? Long.toString(t.getEpochSecond())
-                : t.getEpochSecond() + "." + String.format("%09d", t.getNano());
+                : t.getEpochSecond() + "." + String.format(java.util.Locale.ROOT, "%09d", t.getNano());
     }
 
     private static Instant parseTime(String s) {

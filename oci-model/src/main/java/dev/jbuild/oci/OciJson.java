@@ -110,10 +110,11 @@ public final class OciJson {
         if (t.getYear() < 0 || t.getYear() > 9999) {
             throw new IllegalArgumentException("year outside of range [0,9999]: " + instant);
         }
-        StringBuilder b = new StringBuilder(String.format("%04d-%02d-%02dT%02d:%02d:%02d", t.getYear(),
-                t.getMonthValue(), t.getDayOfMonth(), t.getHour(), t.getMinute(), t.getSecond()));
+        // Locale.ROOT: in some locales %d prints other digits (Arabic-Indic in ar-EG)
+        StringBuilder b = new StringBuilder(String.format(java.util.Locale.ROOT, "%04d-%02d-%02dT%02d:%02d:%02d",
+                t.getYear(), t.getMonthValue(), t.getDayOfMonth(), t.getHour(), t.getMinute(), t.getSecond()));
         if (t.getNano() != 0) {
-            String frac = String.format("%09d", t.getNano());
+            String frac = String.format(java.util.Locale.ROOT, "%09d", t.getNano());
             int end = frac.length();
             while (frac.charAt(end - 1) == '0') {
                 end--;

@@ -268,6 +268,18 @@ class OciJsonTest {
         assertThrows(IllegalArgumentException.class, () -> OciJson.formatTime(Instant.parse("+10000-01-01T00:00:00Z")));
     }
 
+    /** A user's locale does not reach the config: in ar-EG, %d prints Arabic-Indic digits. */
+    @Test
+    void timesAreFormattedTheSameInEveryLocale() {
+        java.util.Locale before = java.util.Locale.getDefault();
+        try {
+            java.util.Locale.setDefault(java.util.Locale.forLanguageTag("ar-EG"));
+            assertEquals("2024-01-02T03:04:05.5Z", OciJson.formatTime(Instant.parse("2024-01-02T03:04:05.500Z")));
+        } finally {
+            java.util.Locale.setDefault(before);
+        }
+    }
+
     @Test
     void appendLayerKeepsDiffIdsAndHistoryInStep() {
         ImageConfig c = Fixtures.minimalConfig()

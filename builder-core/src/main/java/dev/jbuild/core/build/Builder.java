@@ -1652,7 +1652,7 @@ public final class Builder {
         if (frac == 0) {
             return Long.toString(whole);
         }
-        String f = String.format("%0" + Long.toString(unit).length() + "d", frac).substring(1);
+        String f = String.format(java.util.Locale.ROOT, "%0" + Long.toString(unit).length() + "d", frac).substring(1);
         f = f.replaceAll("0+$", "");
         return whole + "." + f;
     }
