@@ -1,7 +1,7 @@
 /*
  * libjbuild-posix: the native methods of dev.jbuild.store.PosixCalls, the few Linux calls the JDK lacks (mknod,
  * lchown, chmod with 07777, symlink/readlink on raw bytes, utimensat without following links, the l*xattr
- * family, geteuid, and open/ioctl/close for ext4's directory flags). Plain C + JNI, libc only; built by Maven
+ * family, geteuid, open/ioctl/close for ext4's directory flags, directory listings, and a tree's removal). Plain C + JNI, libc only; built by Maven
  * (layer-cache/pom.xml) and shipped in the jar, loaded with System.load (see NativeLibraryFile.java).
  *
  * Each method returns the call's result, or -errno when it failed: Java turns that into the same
@@ -411,4 +411,61 @@ JNIEXPORT jbyteArray JNICALL Java_dev_jbuild_store_PosixCalls_listDirectoryForDi
                                                                                    jbyteArray path, jintArray err) {
     (void)cls;
     return list_directory(env, path, err, 1);
+}
+
+/*
+ * removeTree: removes a file or a directory tree, never following a symlink (each directory is opened relative to
+ * its parent with O_NOFOLLOW), opening up directories its owner may not read or write (an overlay's mode-000 work
+ * directory, a rootfs snapshot made without root). Returns 0 (also when the path is already gone) or -errno of
+ * the first call that failed; the caller then removes what is left its own way, which names the path.
+ * One readdir and one unlink per entry, no stat: d_type says which entries are directories.
+ */
+static int remove_at(int parent, const char *name, unsigned char type, int depth) {
+    if (type != DT_DIR) {
+        if (unlinkat(parent, name, 0) == 0 || errno == ENOENT) return 0;
+        if (errno != EISDIR && !(type == DT_UNKNOWN && errno == EPERM)) return -errno;
+    }
+    if (depth > 1024) return -ELOOP;
+    int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == EACCES && fchmodat(parent, name, 0700, 0) == 0) {
+        fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
+    if (fd < 0) return errno == ENOENT ? 0 : -errno;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && (st.st_mode & 0700) != 0700) fchmod(fd, (st.st_mode & 07777) | 0700);
+    DIR *d = fdopendir(fd);
+    if (d == NULL) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    int failure = 0;
+    /* Entries are removed while the directory is read; a second pass catches any a first one skipped. */
+    for (int pass = 0; pass < 2 && failure == 0; pass++) {
+        int removed = 0;
+        struct dirent *e;
+        errno = 0;
+        while ((e = readdir(d)) != NULL) {
+            if (e->d_name[0] == '.' && (e->d_name[1] == 0 || (e->d_name[1] == '.' && e->d_name[2] == 0))) continue;
+            failure = remove_at(fd, e->d_name, e->d_type, depth + 1);
+            if (failure) break;
+            removed++;
+            errno = 0;
+        }
+        if (failure == 0 && errno != 0) failure = -errno;
+        if (removed == 0) break;
+        rewinddir(d);
+    }
+    closedir(d);
+    if (failure) return failure;
+    if (unlinkat(parent, name, AT_REMOVEDIR) != 0 && errno != ENOENT) return -errno;
+    return 0;
+}
+
+JNIEXPORT jlong JNICALL Java_dev_jbuild_store_PosixCalls_removeTree(JNIEnv *env, jclass cls, jbyteArray path) {
+    bytes_t p;
+    if (get_bytes(env, path, &p)) return -ENOMEM;
+    int r = remove_at(AT_FDCWD, PATH(p), DT_UNKNOWN, 0);
+    release_bytes(env, &p, 0);
+    return r;
 }

@@ -5,12 +5,11 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -29,7 +28,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class RunDir implements AutoCloseable {
     private static final AtomicLong COUNTER = new AtomicLong();
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final Map<Path, Path> SCRATCH = new ConcurrentHashMap<>();
     private static final String PREFIX = "jbuild-exec-";
     private static final List<String> BUNDLE_FILES = List.of("hostname", "pid", "runtime.log", "bundle/config.json");
@@ -91,10 +89,20 @@ final class RunDir implements AutoCloseable {
             if (existing != null && Files.isDirectory(existing)) return existing;
             Path parent = scratchParent(stateDir);
             cleanStale(parent);
-            byte[] r = new byte[6];
-            RANDOM.nextBytes(r);
-            Path base = parent.resolve(PREFIX + ProcessHandle.current().pid() + "-" + HexFormat.of().formatHex(r));
-            Files.createDirectory(base, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            // A new directory, never one that exists: in a shared directory (/dev/shm) a name someone made first
+            // is only skipped, so the name need not be unguessable (a SecureRandom cost the first RUN ~8 ms).
+            Path base;
+            while (true) {
+                base = parent.resolve(PREFIX + ProcessHandle.current().pid() + "-"
+                        + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffffL));
+                try {
+                    Files.createDirectory(base,
+                            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                    break;
+                } catch (java.nio.file.FileAlreadyExistsException taken) {
+                    // another name
+                }
+            }
             Files.createDirectory(base.resolve("root"));
             Files.createDirectory(base.resolve("empty"));
             Files.createDirectory(base.resolve("stubs"));

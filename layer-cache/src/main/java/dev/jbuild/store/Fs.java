@@ -25,7 +25,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** File-system helpers shared by the stores: temp names that carry the owner's pid, atomic writes, fsync, tree removal. */
-final class Fs {
+public final class Fs {
     private Fs() {}
 
     static final long PID = ProcessHandle.current().pid();
@@ -125,8 +125,11 @@ final class Fs {
      * Deletes a tree without following symbolic links; makes directories writable first (for
      * unpacked layers with read-only directories). Missing is fine.
      */
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+    public static void deleteTree(Path root) throws IOException {
+        // Natively first: a readdir and an unlink per entry, where the walk below also stats each one and makes
+        // a Path of it (a RUN's 1,000 files took the build's end ~30 ms). What the native removal leaves (a
+        // failure) is removed below, which names the path that could not be.
+        if (Posix.removeTree(root) || !Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         Files.walkFileTree(root, new SimpleFileVisitor<>() {

@@ -208,6 +208,14 @@ final class Posix {
         check(PosixCalls.chmod(cpath(p), mode & 07777), "chmod", p);
     }
 
+    /**
+     * Removes a file or a directory tree (symlinks not followed, unreadable directories opened up); false when a
+     * call failed, leaving the rest for the caller.
+     */
+    static boolean removeTree(Path p) {
+        return available() && PosixCalls.removeTree(cpath(p)) == 0;
+    }
+
     /** symlink(2) with the target's bytes unchanged (the JDK would normalise "a//b/" to "a/b"). */
     static void symlink(String target, Path link) throws IOException {
         c();

@@ -14,6 +14,9 @@ final class PosixCalls {
 
     static native long chmod(byte[] path, int mode);
 
+    /** Removes a file or a directory tree without following symlinks: 0, or -errno of the first failure. */
+    static native long removeTree(byte[] path);
+
     static native long symlink(byte[] target, byte[] linkpath);
 
     /** Fills {@code buf} (its whole length) with the target's bytes, not NUL-terminated. */

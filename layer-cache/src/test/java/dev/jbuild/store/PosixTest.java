@@ -222,4 +222,37 @@ class PosixTest {
             assertEquals(0, files.count(), "a library was written through the link");
         }
     }
+
+    /** The native removal deletes the tree only: links to outside it are removed, never followed. */
+    @Test
+    void removeTreeRemovesTheTreeAndNothingItLinksTo() throws IOException {
+        Path outside = Files.createDirectories(tmp.resolve("outside/dir"));
+        Path kept = Files.writeString(outside.resolve("kept"), "kept");
+        Path tree = tmp.resolve("tree");
+        for (int i = 0; i < 300; i++) {
+            Path d = Files.createDirectories(tree.resolve("d" + i % 7).resolve("e" + i % 3));
+            Files.writeString(d.resolve("f" + i), "x");
+        }
+        Files.createSymbolicLink(tree.resolve("to-dir"), outside);
+        Files.createSymbolicLink(tree.resolve("d0/to-file"), kept);
+        Files.createLink(tree.resolve("d1/hard"), kept);
+        Posix.mknod(tree.resolve("fifo"), 0010644, 0, 0);
+        Path locked = Files.createDirectories(tree.resolve("locked/sub"));
+        Files.writeString(locked.resolve("f"), "x");
+        Posix.chmod(locked, 0);
+        Posix.chmod(tree.resolve("locked"), 0500);
+
+        assertTrue(Posix.removeTree(tree));
+        assertFalse(Files.exists(tree, LinkOption.NOFOLLOW_LINKS));
+        assertEquals("kept", Files.readString(kept));
+        assertEquals(List.of(kept), Files.list(outside).toList(), "what the links pointed at is untouched");
+
+        assertTrue(Posix.removeTree(tree), "a path already gone");
+        Path file = Files.writeString(tmp.resolve("file"), "x");
+        assertTrue(Posix.removeTree(file));
+        assertFalse(Files.exists(file));
+        Path link = Files.createSymbolicLink(tmp.resolve("link"), outside);
+        assertTrue(Posix.removeTree(link));
+        assertTrue(Files.isDirectory(outside) && !Files.exists(link, LinkOption.NOFOLLOW_LINKS));
+    }
 }

@@ -1209,7 +1209,7 @@ public final class Builder {
                 }
                 case "bind" -> {
                     SourceFs from = mountSource(m, s, r);
-                    Path dir = Files.createTempDirectory(scratch, "bind-");
+                    Path dir = StepDirs.newDirectory(scratch, "bind-");
                     String src = FileTree.clean(m.source());
                     SourceFs.Stat stat = from.stat(src, true);
                     if (stat == null) {
@@ -1251,7 +1251,7 @@ public final class Builder {
                         env.put(m.env(), new String(value, StandardCharsets.UTF_8));
                     }
                     String path = m.target().isEmpty() ? "/run/secrets/" + id : target;
-                    Path dir = Files.createTempDirectory(scratch, "secret-");
+                    Path dir = StepDirs.newDirectory(scratch, "secret-");
                     Path file = dir.resolve("secret");
                     Files.write(file, value);
                     setOwnerAndMode(file, m.uid() == null ? 0 : m.uid(), m.gid() == null ? 0 : m.gid(),
@@ -1658,25 +1658,9 @@ public final class Builder {
     }
 
     static void deleteRecursively(Path dir) {
-        // Overlay leaves a mode-000 work/ directory; unprivileged, it must be opened up to be removed.
-        try (var walk = Files.walk(dir)) {
-            walk.forEach(p -> {
-                if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    try {
-                        Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-                    } catch (IOException | UnsupportedOperationException ignored) {
-                        // not ours: the delete below says so
-                    }
-                }
-            });
-        } catch (IOException | java.io.UncheckedIOException e) {
-            // fall through: delete what can be deleted
-        }
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException | java.io.UncheckedIOException e) {
+        try {
+            dev.jbuild.store.Fs.deleteTree(dir); // opens up the mode-000 work/ directory overlay leaves
+        } catch (IOException e) {
             // a leftover scratch directory is removed by the store's tmp cleanup
         }
     }

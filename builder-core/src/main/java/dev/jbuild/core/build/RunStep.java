@@ -44,7 +44,7 @@ final class RunStep {
                 String data = f.chomp() ? f.data().replaceAll("(?m)^\\t+", "") : f.data();
                 if (data.startsWith("#!")) {
                     // A script with a shebang runs as a file, mounted where BuildKit mounts it.
-                    Path dir = Files.createTempDirectory(scratch, "pipes-");
+                    Path dir = StepDirs.newDirectory(scratch, "pipes-");
                     Path script = dir.resolve(f.name());
                     Files.writeString(script, data);
                     script.toFile().setExecutable(true, false);
