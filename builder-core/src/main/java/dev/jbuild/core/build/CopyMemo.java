@@ -30,7 +30,8 @@ final class CopyMemo {
     static final int MIN_ENTRIES = 2000;
     private static final int KEEP = 8;
     private static final int MAGIC = 0x4a42434d; // "JBCM"
-    private static final int VERSION = 1;
+    /** 2: fingerprints digest slices of entries (see {@link #fingerprint}); a memo of version 1 is not read. */
+    private static final int VERSION = 2;
 
     private final Path file;
     private Map<Digest, List<StepCache.Input>> memos;
@@ -43,11 +44,61 @@ final class CopyMemo {
     /**
      * The fingerprint of a COPY's entries, or null when one of them is not a context file with a stamp or a
      * directory or link (a heredoc, a download or an archive's file, whose content no stamp describes).
+     *
+     * <p>Each slice of {@link #SLICE} entries is digested on its own (on the {@link Workers}), and the fingerprint
+     * is the digest of the slices' digests: on the critical path of every no-op build of a big context, a single
+     * pass over 20,000 entries cost ~50 ms. Each entry's fields go into a buffer that is digested when full, not in
+     * two or three small updates of their own.</p>
      */
     static Digest fingerprint(List<LayerEntry> entries) {
+        int slices = (entries.size() + SLICE - 1) / SLICE;
+        byte[][] digests = new byte[slices][];
+        boolean[] unstamped = new boolean[1];
+        java.util.function.IntConsumer slice = i -> {
+            byte[] d = fingerprint(entries, i * SLICE, Math.min(entries.size(), (i + 1) * SLICE));
+            if (d == null) {
+                unstamped[0] = true;
+            } else {
+                digests[i] = d;
+            }
+        };
+        if (slices <= 1) {
+            for (int i = 0; i < slices; i++) {
+                slice.accept(i);
+            }
+        } else {
+            try {
+                Workers.call(() -> {
+                    java.util.stream.IntStream.range(0, slices).parallel().forEach(slice);
+                    return null;
+                });
+            } catch (IOException | InterruptedException e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                return null; // no memo: the COPY is keyed from its files
+            }
+        }
+        if (unstamped[0]) {
+            return null;
+        }
         MessageDigest md = Digest.newSha256();
-        byte[] buf = new byte[8 * 8];
-        for (LayerEntry e : entries) {
+        for (byte[] d : digests) {
+            md.update(d);
+        }
+        return Digest.fromMessageDigest(md.digest());
+    }
+
+    /** Entries per slice of the fingerprint. */
+    private static final int SLICE = 2500;
+
+    /** The digest of the entries from FROM to TO, or null when one has no stamp (see {@link #fingerprint}). */
+    private static byte[] fingerprint(List<LayerEntry> entries, int from, int to) {
+        MessageDigest md = Digest.newSha256();
+        byte[] buf = new byte[64 * 1024];
+        int at = 0;
+        for (int i = from; i < to; i++) {
+            LayerEntry e = entries.get(i);
             ContentHasher.Stamp stamp = null;
             byte[] source = null;
             if (e.content() instanceof PathContent pc && pc.stamp() != null) {
@@ -57,37 +108,47 @@ final class CopyMemo {
                 return null;
             }
             byte[] path = e.path().getBytes(StandardCharsets.UTF_8);
-            putLong(buf, 0, path.length);
-            putLong(buf, 8, ((long) e.type().ordinal() << 32) | (e.mode() & 0xffffffffL));
-            putLong(buf, 16, e.uid());
-            putLong(buf, 24, e.gid());
-            putLong(buf, 32, e.size());
-            putLong(buf, 40, stamp == null ? -1 : stamp.mtime());
-            putLong(buf, 48, stamp == null ? -1 : stamp.ctime());
-            putLong(buf, 56, stamp == null ? -1 : stamp.inode());
-            md.update(buf);
-            md.update(path);
-            if (source != null) {
-                putLong(buf, 0, source.length);
-                putLong(buf, 8, stamp.size());
-                md.update(buf, 0, 16);
-                md.update(source);
+            byte[] link = e.linkTarget() == null ? null : e.linkTarget().getBytes(StandardCharsets.UTF_8);
+            int need = 64 + path.length + (source == null ? 0 : 16 + source.length) + (link == null ? 0 : 8 + link.length);
+            if (buf.length - at < need) {
+                md.update(buf, 0, at);
+                at = 0;
+                if (buf.length < need) {
+                    buf = new byte[need];
+                }
             }
-            if (e.linkTarget() != null) {
-                byte[] link = e.linkTarget().getBytes(StandardCharsets.UTF_8);
-                putLong(buf, 0, -2 - link.length);
-                md.update(buf, 0, 8);
-                md.update(link);
+            at = putLong(buf, at, path.length);
+            at = putLong(buf, at, ((long) e.type().ordinal() << 32) | (e.mode() & 0xffffffffL));
+            at = putLong(buf, at, e.uid());
+            at = putLong(buf, at, e.gid());
+            at = putLong(buf, at, e.size());
+            at = putLong(buf, at, stamp == null ? -1 : stamp.mtime());
+            at = putLong(buf, at, stamp == null ? -1 : stamp.ctime());
+            at = putLong(buf, at, stamp == null ? -1 : stamp.inode());
+            System.arraycopy(path, 0, buf, at, path.length);
+            at += path.length;
+            if (source != null) {
+                at = putLong(buf, at, source.length);
+                at = putLong(buf, at, stamp.size());
+                System.arraycopy(source, 0, buf, at, source.length);
+                at += source.length;
+            }
+            if (link != null) {
+                at = putLong(buf, at, -2 - link.length);
+                System.arraycopy(link, 0, buf, at, link.length);
+                at += link.length;
             }
         }
-        return Digest.fromMessageDigest(md.digest());
+        md.update(buf, 0, at);
+        return md.digest();
     }
 
-    private static void putLong(byte[] b, int at, long v) {
+    private static int putLong(byte[] b, int at, long v) {
         for (int i = 7; i >= 0; i--) {
             b[at + i] = (byte) v;
             v >>>= 8;
         }
+        return at + 8;
     }
 
     /** Whether no memo is kept for this context. */

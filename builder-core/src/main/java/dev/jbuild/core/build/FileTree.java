@@ -83,11 +83,19 @@ final class FileTree {
     }
 
     synchronized LayerEntry get(String path) {
-        if (!pending.isEmpty() && !lookups.contains(null)) {
+        if (!pending.isEmpty() && lookupsLeft > 0 && !lookups.contains(null)) {
+            lookupsLeft--;
             return lookup(path, pending.size() - 1);
         }
         return nodes().get(path);
     }
+
+    /**
+     * Paths answered from the pending layers before the tree is read whole: a lookup costs a few binary searches
+     * per layer and path component, so a COPY of 20,000 files onto a small base (each file's destination looked
+     * up) is better served by reading the layers once.
+     */
+    private int lookupsLeft = 256;
 
     /**
      * The node at a path as applying the pending layers up to {@code top} would leave it: the topmost layer that has

@@ -78,6 +78,28 @@ class CopyMemoTest {
         assertEquals(base, changed(0, e -> e.withMtime(T.plusSeconds(5))));
     }
 
+    /** A big COPY is fingerprinted in slices, in parallel: any entry of any slice counts, and in its place. */
+    @Test
+    void everySliceOfABigCopyCounts() {
+        List<LayerEntry> big = new ArrayList<>();
+        for (int i = 0; i < 6000; i++) {
+            big.add(file("app/f" + i, new ContentHasher.Stamp(i, 1_000, 2_000, i)));
+        }
+        Digest base = CopyMemo.fingerprint(big);
+        assertEquals(base, CopyMemo.fingerprint(new ArrayList<>(big)));
+        for (int at : new int[] {0, 2499, 2500, 4999, 5999}) {
+            List<LayerEntry> l = new ArrayList<>(big);
+            l.set(at, file("app/f" + at, new ContentHasher.Stamp(at, 1_001, 2_000, at)));
+            assertNotEquals(base, CopyMemo.fingerprint(l), "entry " + at);
+        }
+        List<LayerEntry> swapped = new ArrayList<>(big);
+        java.util.Collections.swap(swapped, 10, 5000);
+        assertNotEquals(base, CopyMemo.fingerprint(swapped), "the order counts");
+        List<LayerEntry> unstamped = new ArrayList<>(big);
+        unstamped.set(4000, LayerEntry.file("app/x", 0644, 0, 0, T, 1, () -> java.io.InputStream.nullInputStream()));
+        assertNull(CopyMemo.fingerprint(unstamped), "a file no stamp describes: no fingerprint");
+    }
+
     @Test
     void contentNoStampDescribesHasNoFingerprint() {
         List<LayerEntry> l = entries();
