@@ -974,9 +974,18 @@ public final class Builder {
                 // No cached step can match: write the layer first, digesting each file as the writer reads it,
                 // so that a cold COPY reads its sources once instead of hashing them and then reading them again.
                 Layer layer = copyLayer(ins, () -> writeLayer(st, entries, hasher.capturing(entries)));
+                int before = k.inputs().size();
                 entryInputs(k, entries);
                 explainMiss(st, k);
                 record(st, k, layer);
+                // Remembered now when the stat cache has every file (they were digested as the layer was written),
+                // so that the first no-op build is as fast as the next ones.
+                if (big && hasher.allKnown(entries)) {
+                    Digest fp = CopyMemo.fingerprint(entries);
+                    if (fp != null) {
+                        copyMemo.put(fp, k.inputs().subList(before, k.inputs().size()));
+                    }
+                }
             } else {
                 if (memo != null) {
                     for (dev.jbuild.store.StepCache.Input i : memo) {

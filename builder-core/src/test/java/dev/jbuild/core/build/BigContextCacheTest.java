@@ -102,6 +102,11 @@ class BigContextCacheTest {
     void everyChangeMissesAndTheIncrementalLayerIsTheColdOne() throws Exception {
         Store store = Store.open(tmp.resolve("root"));
         Digest first = build(store).manifestDescriptor().digest();
+        // The cold build remembered the COPY's inputs by its fingerprint (CopyMemo): its files were digested as the
+        // layer was written, and are all in the stat cache. The no-op keys from that memo, to the same hit.
+        try (var s = Files.list(store.root().resolve("statcache"))) {
+            assertEquals(1, s.filter(p -> p.getFileName().toString().endsWith(".copies")).count());
+        }
 
         BuildResult noop = build(store);
         assertEquals(1, cached(), progress.toString());
@@ -109,14 +114,16 @@ class BigContextCacheTest {
         assertTrue(noop.rootfs().size() > FILES, "the files of a cached layer are there when asked for");
         assertArrayEquals("line of file 7\n".getBytes(StandardCharsets.UTF_8), content(noop,
                 "app/data/small/d000/f00007.txt"));
-        // The first no-op remembered the COPY's inputs by its fingerprint (CopyMemo); the second keys from that
-        // memo, to the same hit. Every change below then misses with the memo there.
+        // Without the memo, the no-op keys from the files, to the same hit. Every change below then misses with the
+        // memo there.
         try (var s = Files.list(store.root().resolve("statcache"))) {
-            assertEquals(1, s.filter(p -> p.getFileName().toString().endsWith(".copies")).count());
+            for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".copies")).toList()) {
+                Files.delete(p);
+            }
         }
-        BuildResult memoed = build(store);
+        BuildResult withoutMemo = build(store);
         assertEquals(1, cached(), progress.toString());
-        assertEquals(first, memoed.manifestDescriptor().digest());
+        assertEquals(first, withoutMemo.manifestDescriptor().digest());
 
         // The same size and mtime, other bytes: only the ctime (and the bytes) tell.
         Path f = ctx.resolve("data/small/d100/f10000.txt");
