@@ -149,4 +149,22 @@ class StepCacheTest {
         assertEquals(hit, store.steps().hit(d("k")).orElseThrow());
         assertEquals(full, store.steps().get(d("k")).orElseThrow());
     }
+
+    /** Entries are generated as a stream: the same JSON as the tree that toJson gives (the cache document's form). */
+    @Test
+    void anEntryIsWrittenAsItsTreeWouldBe() throws IOException {
+        dev.jbuild.oci.Descriptor layer = new dev.jbuild.oci.Descriptor(
+                "application/vnd.oci.image.layer.v1.tar+gzip", d("blob"), 1234);
+        List<StepCache.Entry> entries = List.of(
+                new StepCache.Entry(d("k"), d("p"), "COPY \"a\u00e9\" /b", List.of(new StepCache.Input("file a", d("a"),
+                        null), new StepCache.Input("build arg X", d("x"), "X=<1>")), layer, d("diff")),
+                new StepCache.Entry(d("k2"), null, "FROM scratch", List.of(), null, null));
+        for (StepCache.Entry e : entries) {
+            assertEquals(new String(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(
+                    StepCache.toJson(e)), java.nio.charset.StandardCharsets.UTF_8),
+                    new String(StepCache.bytes(e), java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals(e, StepCache.fromJson(new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                    StepCache.bytes(e))));
+        }
+    }
 }

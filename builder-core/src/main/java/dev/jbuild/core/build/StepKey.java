@@ -27,13 +27,18 @@ final class StepKey {
 
     StepKey input(String name, String value) {
         inputs.add(new StepCache.Input(name, Digest.sha256(value.getBytes(StandardCharsets.UTF_8)), value));
+        key = null;
         return this;
     }
 
     StepKey input(String name, Digest digest) {
         inputs.add(new StepCache.Input(name, digest, null));
+        key = null;
         return this;
     }
+
+    /** The key as last computed, until an input is added: a COPY's key (an input per file) is asked for twice. */
+    private Digest key;
 
     Digest parent() {
         return parent;
@@ -44,10 +49,17 @@ final class StepKey {
     }
 
     List<StepCache.Input> inputs() {
-        return inputs;
+        return java.util.Collections.unmodifiableList(inputs); // added through input(), which forgets the key
     }
 
     Digest key() {
+        if (key == null) {
+            key = compute();
+        }
+        return key;
+    }
+
+    private Digest compute() {
         MessageDigest md = Digest.newSha256();
         line(md, SCHEMA);
         line(md, parent.toString());
