@@ -195,7 +195,19 @@ public final class RootfsSnapshots {
 
     /** {@link #ensure(Digest, Digest)} for a layer written or pulled earlier. */
     public Path ensure(Layer layer) throws IOException {
-        return ensure(layer.diffId(), layer.digest());
+        return ensure(layer.diffId(), layer.digest(), null);
+    }
+
+    /**
+     * {@link #ensure(Layer)}; when this call unpacks the layer, {@code headers} then receives its entries (without
+     * contents), so that whoever needs them does not read the blob a second time.
+     */
+    public Path ensure(Layer layer, java.util.function.Consumer<List<LayerEntry>> headers) throws IOException {
+        return ensure(layer.diffId(), layer.digest(), headers);
+    }
+
+    public Path ensure(Digest diffId, Digest blobDigest) throws IOException {
+        return ensure(diffId, blobDigest, null);
     }
 
     /**
@@ -204,7 +216,8 @@ public final class RootfsSnapshots {
      * The result must never be written (see the class comment).
      */
     @SuppressWarnings("try") // held for its scope only
-    public Path ensure(Digest diffId, Digest blobDigest) throws IOException {
+    private Path ensure(Digest diffId, Digest blobDigest, java.util.function.Consumer<List<LayerEntry>> headers)
+            throws IOException {
         String name = name(diffId);
         Path snap = dir.resolve(name);
         if (complete(snap)) {
@@ -219,6 +232,7 @@ public final class RootfsSnapshots {
             removeStaleTemps(name);
             Path tmp = dir.resolve(Fs.tempName(".tmp-" + name));
             boolean opaqueRoot;
+            List<LayerEntry> entries = headers == null ? null : new ArrayList<>();
             try {
                 Files.createDirectory(tmp);
                 Posix.chmod(tmp, 0700);
@@ -228,7 +242,7 @@ public final class RootfsSnapshots {
                 Capabilities caps = capabilities();
                 try (LayerReader reader = LayerReader.open(store.blobs(), blobDigest)) {
                     RootfsUnpacker unpacker = new RootfsUnpacker(blobDigest.toString(), root, caps);
-                    unpacker.unpack(reader);
+                    unpacker.unpack(reader, entries);
                     opaqueRoot = unpacker.opaqueRoot();
                     Digest actual = reader.diffId();
                     if (!actual.equals(diffId)) {
@@ -251,6 +265,9 @@ public final class RootfsSnapshots {
                 }
             }
             store.blobs().recordDiffId(blobDigest, diffId);
+            if (headers != null) {
+                headers.accept(entries);
+            }
             return snap.resolve("root");
         }
     }

@@ -666,7 +666,7 @@ public final class Builder {
                 if (img == null) {
                     try {
                         img = new ImageSource(store, req.registry(), req.pull(), events::message).load(name, want,
-                                unpack ? this::unpackInBackground : layer -> { });
+                                unpack ? this::unpackInBackground : layer -> null);
                     } catch (BuildException e) {
                         throw error(where, e.getMessage());
                     }
@@ -698,15 +698,23 @@ public final class Builder {
             }
         }
 
-        private void unpackInBackground(Layer layer) {
+        /** The unpack started for a layer this store has not read before, or null. */
+        private java.util.concurrent.Future<?> unpackInBackground(Layer layer) {
             if (LayerFiles.local(store, layer)) {
                 // A layer this store has read before: its snapshot was made then if a RUN needed it, and a no-op
                 // build must not pay for the probe (and the native-call library) that a snapshot lookup costs.
-                return;
+                return null;
             }
-            unpacker.execute(() -> {
+            return unpacker.submit(() -> {
                 try {
-                    store.rootfs().ensure(layer);
+                    // The layer's index, from the entries the unpack reads anyway.
+                    store.rootfs().ensure(layer, headers -> {
+                        try {
+                            LayerIndex.write(store.root(), layer.diffId(), headers, null);
+                        } catch (IOException | IllegalArgumentException unusual) {
+                            // no index (a layer with duplicate paths and the like): its entries are read from it
+                        }
+                    });
                 } catch (IOException | RuntimeException e) {
                     // the RUN that needs the snapshot makes it again and reports the failure
                 }

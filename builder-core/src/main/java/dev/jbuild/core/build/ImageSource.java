@@ -56,14 +56,16 @@ final class ImageSource {
 
     /** The image of a tag or digest reference, pulled first when needed; an error says what is there instead. */
     Image load(String name, Platform want) throws BuildException, IOException {
-        return load(name, want, layer -> { });
+        return load(name, want, layer -> null);
     }
 
     /**
-     * {@link #load(String, Platform)}, telling BEFORE_INDEX of each layer (its blob in the store) before its
-     * entries are read, which reads the whole layer the first time.
+     * {@link #load(String, Platform)}, handing each layer (its blob in the store) to UNPACK before its entries are
+     * read, which reads the whole layer the first time. UNPACK answers the unpack it started in the background, or
+     * null: a layer being unpacked gets its entries from that unpack, when the tree is first read.
      */
-    Image load(String name, Platform want, java.util.function.Consumer<Layer> beforeIndex)
+    Image load(String name, Platform want,
+            java.util.function.Function<Layer, java.util.concurrent.Future<?>> unpack)
             throws BuildException, IOException {
         Digest manifestDigest = resolve(name, want);
         byte[] json = store.blobs().read(manifestDigest);
@@ -105,17 +107,36 @@ final class ImageSource {
                 throw new BuildException("image " + name + ": layer " + d.digest() + " is missing from the store");
             }
             Layer layer = new Layer(d, diffIds.get(i));
-            beforeIndex.accept(layer);
+            java.util.concurrent.Future<?> unpacking = unpack.apply(layer);
             // A layer read before has its index: its entries are looked up path by path, and read whole only if
             // something reads the tree whole (a stage that only COPYs onto the image looks at a few paths).
             FileTree.Lookup lookup = LayerFiles.lookup(store, layer, LayerFiles.Fetch.NONE);
             if (lookup != null) {
                 tree.applyLater(() -> LayerFiles.entries(store, layer), lookup);
+            } else if (unpacking != null) {
+                // Being unpacked for a RUN, which waits for it anyway: the unpack writes the index as it goes, so
+                // the tree reads that instead of reading the blob a second time meanwhile.
+                tree.applyLater(() -> {
+                    await(unpacking);
+                    return LayerFiles.entries(store, layer);
+                });
             } else {
                 tree.apply(LayerFiles.entries(store, layer));
             }
         }
         return new Image(name, manifestDigest, config, manifest.layers(), tree);
+    }
+
+    /** Waits for a background unpack; whether it failed does not matter here (the entries are read another way). */
+    private static void await(java.util.concurrent.Future<?> unpacking) throws java.io.InterruptedIOException {
+        try {
+            unpacking.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while a base layer was unpacked");
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
+            // the entries come from the blob instead
+        }
     }
 
     private Digest resolve(String name, Platform want) throws BuildException, IOException {

@@ -1,5 +1,6 @@
 package dev.jbuild.core.build;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -343,6 +344,39 @@ class RunBuildTest {
         assertEquals(1, cached(), "the RUN ran again, with the same files: the COPY --from hits " + progress);
         assertEquals(first.manifest().layers(), rerun.manifest().layers());
         assertEquals("bb\n", content(fs(rerun).get("data/b")));
+    }
+
+    /**
+     * A base image this store has not read before (pulled or loaded: no index, no snapshot) is unpacked for the RUN,
+     * and its layers' indexes come from that unpack, the same bytes as reading the layers writes.
+     */
+    @Test
+    void theUnpackForARunIndexesTheBaseLayers() throws Exception {
+        Path indexes = store.root().resolve("layerindex");
+        java.util.Map<Path, byte[]> before = new TreeMap<>();
+        try (var s = Files.list(indexes)) {
+            for (Path p : s.filter(p -> !p.getFileName().toString().contains(".")).toList()) {
+                before.put(p, Files.readAllBytes(p));
+            }
+        }
+        assertTrue(before.size() >= 4, before.keySet().toString());
+        try (var s = Files.list(indexes)) {
+            for (Path p : s.toList()) {
+                Files.delete(p);
+            }
+        }
+        dev.jbuild.store.Fs.deleteTree(store.root().resolve("rootfs"));
+        progress.clear();
+        build("FROM busybox:test\nRUN test -f /etc/passwd && echo ok > /ok\n");
+        for (java.util.Map.Entry<Path, byte[]> e : before.entrySet()) {
+            if (Files.exists(e.getKey())) {
+                assertArrayEquals(e.getValue(), Files.readAllBytes(e.getKey()), e.getKey().toString());
+            }
+        }
+        for (dev.jbuild.oci.Digest diffId : build("FROM busybox:test\n").config().rootfs().diffIds()) {
+            assertArrayEquals(before.get(indexes.resolve(diffId.hex())), Files.readAllBytes(indexes.resolve(diffId.hex())),
+                    "the base layer " + diffId + " is indexed again");
+        }
     }
 
     /**
