@@ -73,34 +73,11 @@ public final class LayerWriter {
     private static final long MAX_OCTAL_11 = 077777777777L;
     private static final int COPY_BUFFER = 256 * 1024;
 
-    /** Byte order of UTF-8 paths. */
-    public static final Comparator<String> PATH_ORDER = LayerWriter::compareUtf8;
+    /** Byte order of UTF-8 paths ({@link PathOrder}). */
+    public static final Comparator<String> PATH_ORDER = PathOrder.UTF8;
 
-    /**
-     * The order of the strings' UTF-8 bytes, without encoding them (a layer of 20,000 paths is sorted on
-     * every write): away from surrogates, UTF-16 code unit order is code point order, which UTF-8 keeps.
-     * Where a surrogate decides (a pair, or an unpaired one that encodes as '?'), the bytes are compared.
-     */
     static int compareUtf8(String a, String b) {
-        int n = Math.min(a.length(), b.length());
-        for (int i = 0; i < n; i++) {
-            char x = a.charAt(i);
-            char y = b.charAt(i);
-            if (x != y) {
-                if (Character.isSurrogate(x) || Character.isSurrogate(y) || (i > 0 && Character.isSurrogate(a.charAt(i - 1)))) {
-                    return bytewise(a, b);
-                }
-                return x < y ? -1 : 1;
-            }
-        }
-        if (n > 0 && Character.isSurrogate(a.charAt(n - 1))) {
-            return bytewise(a, b);
-        }
-        return Integer.compare(a.length(), b.length());
-    }
-
-    private static int bytewise(String a, String b) {
-        return Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+        return PathOrder.compare(a, b);
     }
 
     /** Writes a layer with an OCI media type. */

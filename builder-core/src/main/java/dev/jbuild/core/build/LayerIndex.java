@@ -131,7 +131,7 @@ public final class LayerIndex {
         int hi = sorted.size();
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (LayerWriter.PATH_ORDER.compare(sorted.get(mid), key) < 0) {
+            if (dev.jbuild.store.PathOrder.compare(sorted.get(mid), key) < 0) {
                 lo = mid + 1;
             } else {
                 hi = mid;
@@ -170,7 +170,7 @@ public final class LayerIndex {
             while (lo <= hi) {
                 int mid = (lo + hi) >>> 1;
                 int at = buf.getInt(table + 4 + 4 * mid);
-                int c = LayerWriter.PATH_ORDER.compare(utf(at), path);
+                int c = dev.jbuild.store.PathOrder.compare(utf(at), path);
                 if (c < 0) {
                     lo = mid + 1;
                 } else if (c > 0) {
