@@ -29,26 +29,43 @@ public final class LayerReader implements Closeable {
     private final InputStream raw;
     private final Compression compression;
     private final InputStream decompressed;
-    private final Streams.DigestingInputStream tarStream;
+    private final Streams.DigestingInputStream digesting;
+    /** What the tar is read from: the digesting stream, or a read-ahead of it ({@link #openReadAhead}). */
+    private final InputStream tarStream;
     private final TarReader tar;
     private Digest diffId;
     private boolean done;
 
-    private LayerReader(String name, InputStream raw) throws IOException {
+    private LayerReader(String name, InputStream raw, boolean readAhead) throws IOException {
         this.name = name;
         BufferedInputStream buffered = new BufferedInputStream(raw, 64 * 1024);
         this.raw = buffered;
         this.compression = Compression.detect(buffered);
         this.decompressed = compression.decompress(buffered);
-        this.tarStream = new Streams.DigestingInputStream(decompressed);
+        this.digesting = new Streams.DigestingInputStream(decompressed);
+        this.tarStream = readAhead ? new ReadAheadInputStream(digesting, "jbuild-layer-inflate") : digesting;
         this.tar = new TarReader(tarStream);
+    }
+
+    /**
+     * {@link #open(BlobStore, Digest)}, the blob inflated and digested on a thread of its own, ahead of the reader:
+     * for an unpack, whose file writes then overlap the inflating.
+     */
+    public static LayerReader openReadAhead(BlobStore blobs, Digest blob) throws IOException {
+        InputStream in = blobs.open(blob);
+        try {
+            return new LayerReader(blob.toString(), in, true);
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
+        }
     }
 
     /** Reads the layer blob {@code blob} from the store (verifying its digest). */
     public static LayerReader open(BlobStore blobs, Digest blob) throws IOException {
         InputStream in = blobs.open(blob);
         try {
-            return new LayerReader(blob.toString(), in);
+            return new LayerReader(blob.toString(), in, false);
         } catch (IOException | RuntimeException e) {
             in.close();
             throw e;
@@ -57,7 +74,7 @@ public final class LayerReader implements Closeable {
 
     /** Reads a layer from any stream (closed by {@link #close()}); {@code name} appears in errors. */
     public static LayerReader open(InputStream in, String name) throws IOException {
-        return new LayerReader(name, in);
+        return new LayerReader(name, in, false);
     }
 
     /** The compression detected. */
@@ -108,7 +125,7 @@ public final class LayerReader implements Closeable {
         try {
             // The tar ends with zero blocks the reader need not consume; they are part of the diff-id.
             tarStream.transferTo(java.io.OutputStream.nullOutputStream());
-            diffId = tarStream.digest();
+            diffId = digesting.digest(); // the read-ahead, if any, reached the end and stopped: no race
             // Drive the blob stream to its end so the store verifies the blob digest.
             raw.transferTo(java.io.OutputStream.nullOutputStream());
         } catch (IOException e) {
@@ -189,9 +206,15 @@ public final class LayerReader implements Closeable {
     @Override
     public void close() throws IOException {
         try {
-            decompressed.close();
+            if (tarStream != digesting) {
+                tarStream.close(); // stops the read-ahead thread before its source is closed
+            }
         } finally {
-            raw.close();
+            try {
+                decompressed.close();
+            } finally {
+                raw.close();
+            }
         }
     }
 }

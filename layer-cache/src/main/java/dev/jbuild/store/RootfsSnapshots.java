@@ -240,7 +240,7 @@ public final class RootfsSnapshots {
                 Files.createDirectory(root);
                 Posix.chmod(root, 0755);
                 Capabilities caps = capabilities();
-                try (LayerReader reader = LayerReader.open(store.blobs(), blobDigest)) {
+                try (LayerReader reader = LayerReader.openReadAhead(store.blobs(), blobDigest)) {
                     RootfsUnpacker unpacker = new RootfsUnpacker(blobDigest.toString(), root, caps);
                     unpacker.unpack(reader, entries);
                     opaqueRoot = unpacker.opaqueRoot();
