@@ -52,20 +52,18 @@ public final class LayerReader implements Closeable {
      * for an unpack, whose file writes then overlap the inflating.
      */
     public static LayerReader openReadAhead(BlobStore blobs, Digest blob) throws IOException {
-        InputStream in = blobs.open(blob);
-        try {
-            return new LayerReader(blob.toString(), in, true);
-        } catch (IOException | RuntimeException e) {
-            in.close();
-            throw e;
-        }
+        return open(blobs, blob, true);
     }
 
     /** Reads the layer blob {@code blob} from the store (verifying its digest). */
     public static LayerReader open(BlobStore blobs, Digest blob) throws IOException {
+        return open(blobs, blob, false);
+    }
+
+    private static LayerReader open(BlobStore blobs, Digest blob, boolean readAhead) throws IOException {
         InputStream in = blobs.open(blob);
         try {
-            return new LayerReader(blob.toString(), in, false);
+            return new LayerReader(blob.toString(), in, readAhead);
         } catch (IOException | RuntimeException e) {
             in.close();
             throw e;

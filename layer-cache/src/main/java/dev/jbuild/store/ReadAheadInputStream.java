@@ -125,13 +125,20 @@ final class ReadAheadInputStream extends InputStream {
     public void close() throws IOException {
         closed = true;
         chunks.clear(); // a producer waiting to hand a chunk over sees the room, then that it is closed
+        joinAll(thread);
+    }
+
+    /** Waits for the threads to end, an interrupt meanwhile kept for the caller (so no thread outlives its owner). */
+    static void joinAll(Thread... threads) {
         boolean interrupted = false;
-        while (true) {
-            try {
-                thread.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
+        for (Thread t : threads) {
+            while (true) {
+                try {
+                    t.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
         }
         if (interrupted) {

@@ -149,19 +149,6 @@ final class SmallFileReadAhead implements AutoCloseable {
         for (Thread t : threads) {
             t.interrupt();
         }
-        boolean interrupted = false;
-        for (Thread t : threads) {
-            while (true) {
-                try {
-                    t.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        ReadAheadInputStream.joinAll(threads);
     }
 }

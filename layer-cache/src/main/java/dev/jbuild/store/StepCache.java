@@ -3,7 +3,6 @@ package dev.jbuild.store;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jbuild.oci.Descriptor;
 import dev.jbuild.oci.Digest;
@@ -335,7 +334,11 @@ public final class StepCache {
 
     /** An entry as JSON, as stored here and in an exported cache (see the builder's cache export). */
     public static ObjectNode toJson(Entry e) {
-        return write(e);
+        try {
+            return (ObjectNode) StoreJson.MAPPER.readTree(bytes(e)); // one writer for the file and the document
+        } catch (IOException impossible) {
+            throw new java.io.UncheckedIOException(impossible);
+        }
     }
 
     /** An entry from {@link #toJson}; IllegalArgumentException (or another RuntimeException) when malformed. */
@@ -343,7 +346,7 @@ public final class StepCache {
         return read(n);
     }
 
-    /** The entry's JSON, as {@link #write} has it, generated without building a tree (a COPY has an input per file). */
+    /** The entry's JSON, generated without building a tree (a COPY has an input per file). */
     static byte[] bytes(Entry e) throws IOException {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256 + 128 * e.inputs().size());
         try (com.fasterxml.jackson.core.JsonGenerator g = StoreJson.MAPPER.getFactory().createGenerator(out)) {
@@ -375,33 +378,6 @@ public final class StepCache {
             g.writeEndObject();
         }
         return out.toByteArray();
-    }
-
-    private static ObjectNode write(Entry e) {
-        ObjectNode n = StoreJson.MAPPER.createObjectNode();
-        n.put("key", e.key().toString());
-        if (e.parent() != null) {
-            n.put("parent", e.parent().toString());
-        }
-        n.put("instruction", e.instruction());
-        // The layer before the inputs: a cache hit reads no further (see hit).
-        if (e.layer() != null) {
-            ObjectNode l = n.putObject("layer");
-            l.put("mediaType", e.layer().mediaType());
-            l.put("digest", e.layer().digest().toString());
-            l.put("size", e.layer().size());
-            n.put("diffId", e.diffId().toString());
-        }
-        ArrayNode inputs = n.putArray("inputs");
-        for (Input i : e.inputs()) {
-            ObjectNode in = inputs.addObject();
-            in.put("name", i.name());
-            in.put("digest", i.digest().toString());
-            if (i.display() != null) {
-                in.put("display", i.display());
-            }
-        }
-        return n;
     }
 
     private static Entry read(JsonNode n) {

@@ -146,16 +146,38 @@ public final class LayerIndex {
      * Only for an index with the table, of a layer whose application does not depend on its entries' order.
      */
     public static final class Lookup {
-        private final java.nio.ByteBuffer buf;
+        private final Path file;
+        private final long size;
         private final int count;
         private final int table;
         private final boolean whiteouts;
+        /** The index's bytes, read on the first lookup: a cache hit whose files nothing looks at reads none. */
+        private java.nio.ByteBuffer buf;
 
-        private Lookup(java.nio.ByteBuffer buf, int count, int table, boolean whiteouts) {
-            this.buf = buf;
+        private Lookup(Path file, long size, int count, int table, boolean whiteouts) {
+            this.file = file;
+            this.size = size;
             this.count = count;
             this.table = table;
             this.whiteouts = whiteouts;
+        }
+
+        private synchronized java.nio.ByteBuffer bytes() {
+            if (buf == null) {
+                byte[] b;
+                try {
+                    // Read, not mapped: a first mapping costs a no-op build ~20 ms of reflective set-up in the JDK,
+                    // where reading even a 20,000-entry index takes about a millisecond.
+                    b = Files.readAllBytes(file);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                if (b.length != size) {
+                    throw new IllegalStateException(file + ": the layer index changed while it was read");
+                }
+                buf = java.nio.ByteBuffer.wrap(b);
+            }
+            return buf;
         }
 
         /** Whether the layer holds any whiteout (if not, a lookup need not look for one). */
@@ -165,24 +187,25 @@ public final class LayerIndex {
 
         /** The entry at this path (headers only: no content), or null. */
         public LayerEntry find(String path) {
+            java.nio.ByteBuffer buf = bytes();
             int lo = 0;
             int hi = count - 1;
             while (lo <= hi) {
                 int mid = (lo + hi) >>> 1;
                 int at = buf.getInt(table + 4 + 4 * mid);
-                int c = dev.jbuild.store.PathOrder.compare(utf(at), path);
+                int c = dev.jbuild.store.PathOrder.compare(utf(buf, at), path);
                 if (c < 0) {
                     lo = mid + 1;
                 } else if (c > 0) {
                     hi = mid - 1;
                 } else {
-                    return record(at);
+                    return record(buf, at);
                 }
             }
             return null;
         }
 
-        private String utf(int at) {
+        private static String utf(java.nio.ByteBuffer buf, int at) {
             int n = buf.getShort(at) & 0xffff;
             byte[] b = new byte[n];
             buf.get(at + 2, b);
@@ -190,7 +213,7 @@ public final class LayerIndex {
         }
 
         /** The record at an offset, read by the code that reads the whole index. */
-        private LayerEntry record(int at) {
+        private LayerEntry record(java.nio.ByteBuffer buf, int at) {
             java.nio.ByteBuffer b = buf.slice(at, table - at);
             java.io.InputStream bytes = new java.io.InputStream() {
                 @Override
@@ -244,27 +267,30 @@ public final class LayerIndex {
      */
     static Lookup lookup(Path storeRoot, Digest diffId) {
         Path file = path(storeRoot, diffId);
-        try {
-            // Read, not mapped: a first mapping costs a no-op build ~20 ms of reflective set-up in the JDK, where
-            // reading even a 20,000-entry index takes about a millisecond.
-            java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(Files.readAllBytes(file));
-            int size = buf.capacity();
-            if (size < 16) {
+        // Only the header and the table's flags now; the records when a path is looked up.
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            long size = ch.size();
+            if (size < 16 || size > Integer.MAX_VALUE) {
                 return null;
             }
-            if (buf.getInt(0) != VERSION) {
+            java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(8);
+            java.nio.ByteBuffer tail = java.nio.ByteBuffer.allocate(4);
+            if (ch.read(head, 0) != 8 || ch.read(tail, size - 4) != 4) {
                 return null;
             }
-            int count = buf.getInt(4);
-            int table = buf.getInt(size - 4);
+            if (head.getInt(0) != VERSION) {
+                return null;
+            }
+            int count = head.getInt(4);
+            int table = tail.getInt(0);
             if (count < 0 || table < 8 || (long) table + 4 + 4L * count + 4 != size) {
                 return null;
             }
-            int flags = buf.getInt(table);
-            if ((flags & FLAG_ORDER_FREE) == 0) {
+            java.nio.ByteBuffer flags = java.nio.ByteBuffer.allocate(4);
+            if (ch.read(flags, table) != 4 || (flags.getInt(0) & FLAG_ORDER_FREE) == 0) {
                 return null;
             }
-            return new Lookup(buf, count, table, (flags & FLAG_WHITEOUTS) != 0);
+            return new Lookup(file, size, count, table, (flags.getInt(0) & FLAG_WHITEOUTS) != 0);
         } catch (IOException | RuntimeException noneOrDamaged) {
             return null;
         }
