@@ -335,19 +335,17 @@ final class ContentHasher {
     private static final int VERSION = 2;
 
     private Map<String, Known> load() {
-        Map<String, Known> out = new java.util.concurrent.ConcurrentHashMap<>();
         byte[] b;
         try {
             b = Files.readAllBytes(file);
         } catch (IOException e) {
-            return out; // none yet (or unreadable): every file is read once
+            return new java.util.concurrent.ConcurrentHashMap<>(); // none yet (or unreadable): every file is read once
         }
         try {
-            out.putAll(decode(b));
+            return decode(b);
         } catch (RuntimeException damaged) {
-            // a damaged stat cache only costs re-reading the files
+            return new java.util.concurrent.ConcurrentHashMap<>(); // a damaged one only costs re-reading the files
         }
-        return out;
     }
 
     private Map<String, Known> known() {
@@ -393,24 +391,32 @@ final class ContentHasher {
             throw new IllegalArgumentException("stat cache entry count " + n);
         }
         // Plain array reads: the build's code is C1-compiled, where ByteBuffer's accessors cost several times more.
-        Map<String, Known> out = new java.util.HashMap<>(n * 4 / 3 + 1);
+        // Straight into the concurrent map the build uses, sized for all of them: filling a HashMap first and copying
+        // it over cost as much again. An entry is read by a method of its own, which C1 compiles after a few hundred
+        // of the 20,000 calls; this loop alone would run interpreted to the end.
+        Map<String, Known> out = new java.util.concurrent.ConcurrentHashMap<>(n); // sized for n entries at its load factor
         int at = 12;
         int end = b.length - 4;
         for (int i = 0; i < n; i++) {
-            int len = getInt(b, at);
-            if (len < 0 || len > end - at - 4 - 64) {
-                throw new IllegalArgumentException("stat cache entry " + i + " runs past the end");
-            }
-            String path = new String(b, at + 4, len, StandardCharsets.UTF_8);
-            at += 4 + len;
-            Stamp st = new Stamp(getLong(b, at), getLong(b, at + 8), getLong(b, at + 16), getLong(b, at + 24));
-            out.put(path, new Known(st, java.util.Arrays.copyOfRange(b, at + 32, at + 64)));
-            at += 64;
+            at = decodeEntry(b, at, end, i, out);
         }
         if (at != end) {
             throw new IllegalArgumentException("stat cache has trailing bytes");
         }
         return out;
+    }
+
+    /** Puts the entry at AT into OUT; the offset after it. */
+    private static int decodeEntry(byte[] b, int at, int end, int i, Map<String, Known> out) {
+        int len = getInt(b, at);
+        if (len < 0 || len > end - at - 4 - 64) {
+            throw new IllegalArgumentException("stat cache entry " + i + " runs past the end");
+        }
+        String path = new String(b, at + 4, len, StandardCharsets.UTF_8);
+        at += 4 + len;
+        Stamp st = new Stamp(getLong(b, at), getLong(b, at + 8), getLong(b, at + 16), getLong(b, at + 24));
+        out.put(path, new Known(st, java.util.Arrays.copyOfRange(b, at + 32, at + 64)));
+        return at + 64;
     }
 
     private static int getInt(byte[] b, int at) {

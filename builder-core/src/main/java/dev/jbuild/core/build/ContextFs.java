@@ -222,65 +222,73 @@ final class ContextFs implements SourceFs {
                 names[i] = listed.get(i).getFileName().toString();
                 byName.put(names[i], listed.get(i));
             }
-            return walkNames(names, (rel, name) -> entry(rel, byName.get(name)));
+            java.util.Arrays.sort(names);
+            return walkNames(names, (rel, i) -> entry(rel, byName.get(names[i])));
         }
 
         /** The directory's entries from one native listing: the same entries, stamps and order as the JDK's path. */
         private List<LayerEntry> walkListed() throws BuildException {
             Path dirPath = root.resolve(dir);
-            List<DirectoryListing.Entry> listed;
+            DirectoryListing.Entry[] listed;
             try {
-                listed = DirectoryListing.list(dirPath);
+                listed = DirectoryListing.list(dirPath).toArray(new DirectoryListing.Entry[0]);
             } catch (IOException e) {
                 throw new BuildException("\"" + dir + "\": cannot list: " + e.getMessage());
             }
-            String[] names = new String[listed.size()];
-            Map<String, DirectoryListing.Entry> byName = new java.util.HashMap<>(listed.size() * 4 / 3 + 1);
+            java.util.Arrays.sort(listed, BY_NAME);
+            String[] names = new String[listed.length];
             for (int i = 0; i < names.length; i++) {
-                names[i] = listed.get(i).name();
-                byName.put(names[i], listed.get(i));
+                names[i] = listed[i].name();
             }
-            return walkNames(names, (rel, name) -> entry(rel, dirPath, byName.get(name)));
+            return walkNames(names, (rel, i) -> entry(rel, dirPath, listed[i]));
         }
 
-        /** How a listed name becomes its entry (null: gone, or a kind of file not copied). */
+        /** How the I-th of the sorted names becomes its entry (null: gone, or a kind of file not copied). */
         private interface EntryOf {
-            LayerEntry of(String rel, String name) throws BuildException;
+            LayerEntry of(String rel, int i) throws BuildException;
         }
 
-        /** The entries of the listed names, sorted, each directory followed by its walk (started as it is met). */
+        /** The entries of the sorted names, each directory followed by its walk (started as it is met). */
         private List<LayerEntry> walkNames(String[] names, EntryOf entryOf) throws BuildException {
-            java.util.Arrays.sort(names);
             List<Object> parts = new ArrayList<>(names.length);
             try {
-                for (String name : names) {
-                    String rel = FileTree.join(dir, name);
-                    boolean excluded = ignore.matches(rel);
-                    // A name that is not UTF-8 is looked up by its decoded form, which fails and is reported below.
-                    LayerEntry e = name.indexOf('\uFFFD') >= 0 ? entry(rel) : entryOf.of(rel, name);
-                    if (e == null) {
-                        if (!excluded && name.indexOf('\uFFFD') >= 0) {
-                            // Listed but not found again by its decoded name: its bytes are not UTF-8, and the JDK
-                            // cannot name the file. Saying so beats leaving it out of the image without a word.
-                            throw new BuildException("\"" + rel + "\": the file name is not valid UTF-8, which jbuild"
-                                    + " cannot copy; rename the file or exclude it in .dockerignore");
-                        }
-                        continue;
-                    }
-                    if (!excluded) {
-                        parts.add(e);
-                    }
-                    if (e.type() == LayerEntry.Type.DIRECTORY && (!excluded || ignore.mayReincludeBelow(rel))) {
-                        Walk sub = new Walk(rel);
-                        sub.fork();
-                        parts.add(sub);
-                    }
+                for (int i = 0; i < names.length; i++) {
+                    visit(names[i], i, entryOf, parts);
                 }
             } catch (BuildException | RuntimeException e) {
                 cancel(parts);
                 throw e;
             }
             return assemble(parts);
+        }
+
+        /**
+         * Adds one listed name's entry and, for a directory, its walk (forked) to the parts. Per name, not in the loop
+         * above: the build's code is compiled by C1 alone, which compiles a method called 20,000 times early in a big
+         * walk but leaves a loop of a hundred names per call interpreted for most of it.
+         */
+        private void visit(String name, int i, EntryOf entryOf, List<Object> parts) throws BuildException {
+            String rel = FileTree.join(dir, name);
+            boolean excluded = ignore.matches(rel);
+            // A name that is not UTF-8 is looked up by its decoded form, which fails and is reported below.
+            LayerEntry e = name.indexOf('\uFFFD') >= 0 ? entry(rel) : entryOf.of(rel, i);
+            if (e == null) {
+                if (!excluded && name.indexOf('\uFFFD') >= 0) {
+                    // Listed but not found again by its decoded name: its bytes are not UTF-8, and the JDK
+                    // cannot name the file. Saying so beats leaving it out of the image without a word.
+                    throw new BuildException("\"" + rel + "\": the file name is not valid UTF-8, which jbuild"
+                            + " cannot copy; rename the file or exclude it in .dockerignore");
+                }
+                return;
+            }
+            if (!excluded) {
+                parts.add(e);
+            }
+            if (e.type() == LayerEntry.Type.DIRECTORY && (!excluded || ignore.mayReincludeBelow(rel))) {
+                Walk sub = new Walk(rel);
+                sub.fork();
+                parts.add(sub);
+            }
         }
 
         private static void cancel(List<Object> parts) {
@@ -295,13 +303,18 @@ final class ContextFs implements SourceFs {
         private static List<LayerEntry> assemble(List<Object> parts) {
             List<LayerEntry> out = new ArrayList<>(parts.size());
             for (Object part : parts) {
-                if (part instanceof Walk w) {
-                    out.addAll(w.join());
-                } else {
-                    out.add((LayerEntry) part);
-                }
+                assemble(out, part);
             }
             return out;
+        }
+
+        /** One part in its place (per part, for C1: see {@link #visit}). */
+        private static void assemble(List<LayerEntry> out, Object part) {
+            if (part instanceof Walk w) {
+                out.addAll(w.join());
+            } else {
+                out.add((LayerEntry) part);
+            }
         }
     }
 
@@ -368,6 +381,9 @@ final class ContextFs implements SourceFs {
         }
         return null; // sockets, fifos and devices in a context are not copied, as with docker
     }
+
+    private static final java.util.Comparator<DirectoryListing.Entry> BY_NAME =
+            (a, b) -> a.name().compareTo(b.name());
 
     /** The kind of file comes from st_mode's type bits: every attribute asked for costs, 20,000 times per build. */
     private static final String ENTRY_ATTRIBUTES = "unix:mode,size,lastModifiedTime,ctime,ino";

@@ -94,18 +94,34 @@ final class CopyMemo {
 
     /** The digest of the entries from FROM to TO, or null when one has no stamp (see {@link #fingerprint}). */
     private static byte[] fingerprint(List<LayerEntry> entries, int from, int to) {
-        MessageDigest md = Digest.newSha256();
-        byte[] buf = new byte[64 * 1024];
-        int at = 0;
+        Slice slice = new Slice();
         for (int i = from; i < to; i++) {
-            LayerEntry e = entries.get(i);
+            if (!slice.add(entries.get(i))) {
+                return null;
+            }
+        }
+        return slice.digest();
+    }
+
+    /**
+     * One slice's digest, an entry at a time. The work per entry is a method of its own: the build's code is compiled
+     * by C1 only, whose thresholds compile a method called 20,000 times within its first few hundred calls, but not a
+     * loop that runs 2,500 times per call (a slice's loop ran interpreted, ~40 ms of CPU in W3's no-op build).
+     */
+    private static final class Slice {
+        private final MessageDigest md = Digest.newSha256();
+        private byte[] buf = new byte[64 * 1024];
+        private int at;
+
+        /** Adds an entry; false when it has content that no stamp describes. */
+        boolean add(LayerEntry e) {
             ContentHasher.Stamp stamp = null;
             byte[] source = null;
             if (e.content() instanceof PathContent pc && pc.stamp() != null) {
                 stamp = pc.stamp();
                 source = pc.path().toString().getBytes(StandardCharsets.UTF_8);
             } else if (e.content() != null) {
-                return null;
+                return false;
             }
             byte[] path = e.path().getBytes(StandardCharsets.UTF_8);
             byte[] link = e.linkTarget() == null ? null : e.linkTarget().getBytes(StandardCharsets.UTF_8);
@@ -117,30 +133,37 @@ final class CopyMemo {
                     buf = new byte[need];
                 }
             }
-            at = putLong(buf, at, path.length);
-            at = putLong(buf, at, ((long) e.type().ordinal() << 32) | (e.mode() & 0xffffffffL));
-            at = putLong(buf, at, e.uid());
-            at = putLong(buf, at, e.gid());
-            at = putLong(buf, at, e.size());
-            at = putLong(buf, at, stamp == null ? -1 : stamp.mtime());
-            at = putLong(buf, at, stamp == null ? -1 : stamp.ctime());
-            at = putLong(buf, at, stamp == null ? -1 : stamp.inode());
-            System.arraycopy(path, 0, buf, at, path.length);
-            at += path.length;
+            byte[] b = buf;
+            int a = at;
+            a = putLong(b, a, path.length);
+            a = putLong(b, a, ((long) e.type().ordinal() << 32) | (e.mode() & 0xffffffffL));
+            a = putLong(b, a, e.uid());
+            a = putLong(b, a, e.gid());
+            a = putLong(b, a, e.size());
+            a = putLong(b, a, stamp == null ? -1 : stamp.mtime());
+            a = putLong(b, a, stamp == null ? -1 : stamp.ctime());
+            a = putLong(b, a, stamp == null ? -1 : stamp.inode());
+            System.arraycopy(path, 0, b, a, path.length);
+            a += path.length;
             if (source != null) {
-                at = putLong(buf, at, source.length);
-                at = putLong(buf, at, stamp.size());
-                System.arraycopy(source, 0, buf, at, source.length);
-                at += source.length;
+                a = putLong(b, a, source.length);
+                a = putLong(b, a, stamp.size());
+                System.arraycopy(source, 0, b, a, source.length);
+                a += source.length;
             }
             if (link != null) {
-                at = putLong(buf, at, -2 - link.length);
-                System.arraycopy(link, 0, buf, at, link.length);
-                at += link.length;
+                a = putLong(b, a, -2 - link.length);
+                System.arraycopy(link, 0, b, a, link.length);
+                a += link.length;
             }
+            at = a;
+            return true;
         }
-        md.update(buf, 0, at);
-        return md.digest();
+
+        byte[] digest() {
+            md.update(buf, 0, at);
+            return md.digest();
+        }
     }
 
     private static int putLong(byte[] b, int at, long v) {
