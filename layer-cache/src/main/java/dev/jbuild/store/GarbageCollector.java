@@ -171,7 +171,7 @@ final class GarbageCollector {
             System.arraycopy(head, 0, bytes, 0, head.length);
             System.arraycopy(rest, 0, bytes, head.length, rest.length);
             try {
-                JsonNode n = StoreJson.MAPPER.readTree(bytes);
+                JsonNode n = StoreJson.Lenient.MAPPER.readTree(bytes);
                 return n != null && n.isObject() ? n : null;
             } catch (IOException notJson) {
                 return null;

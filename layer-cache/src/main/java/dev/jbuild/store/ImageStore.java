@@ -1,7 +1,6 @@
 package dev.jbuild.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jbuild.oci.Digest;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -88,7 +87,7 @@ public final class ImageStore {
         TreeMap<String, Digest> tags = new TreeMap<>();
         JsonNode root;
         try {
-            root = StoreJson.MAPPER.readTree(bytes);
+            root = StoreJson.tree(bytes);
         } catch (IOException e) {
             throw new IOException(file + ": not valid JSON: " + e.getMessage(), e);
         }
@@ -108,15 +107,19 @@ public final class ImageStore {
     }
 
     private void write(TreeMap<String, Digest> tags) throws IOException {
-        ObjectNode root = StoreJson.MAPPER.createObjectNode();
-        ObjectNode t = root.putObject("tags");
-        for (Map.Entry<String, Digest> e : tags.entrySet()) {
-            t.put(e.getKey(), e.getValue().toString());
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256 + 100 * tags.size());
+        try (com.fasterxml.jackson.core.JsonGenerator g = StoreJson.FACTORY.createGenerator(out)) {
+            g.useDefaultPrettyPrinter(); // for people who read the file
+            g.writeStartObject();
+            g.writeObjectFieldStart("tags");
+            for (Map.Entry<String, Digest> e : tags.entrySet()) {
+                g.writeStringField(e.getKey(), e.getValue().toString());
+            }
+            g.writeEndObject();
+            g.writeEndObject();
         }
-        byte[] bytes = StoreJson.INDENTED.writeValueAsBytes(root);
-        byte[] withNewline = java.util.Arrays.copyOf(bytes, bytes.length + 1);
-        withNewline[bytes.length] = '\n';
-        Fs.writeAtomically(store.tmpDir(), file, withNewline);
+        out.write('\n');
+        Fs.writeAtomically(store.tmpDir(), file, out.toByteArray());
     }
 
     private static void checkReference(String reference) {

@@ -1,11 +1,10 @@
 package dev.jbuild.store;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jbuild.oci.Descriptor;
 import dev.jbuild.oci.Digest;
+import dev.jbuild.oci.JsonReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -68,7 +67,7 @@ public final class StepCache {
             return Optional.empty();
         }
         try {
-            return Optional.of(read(StoreJson.MAPPER.readTree(b)));
+            return Optional.of(read(StoreJson.tree(b)));
         } catch (RuntimeException | IOException e) {
             return Optional.empty(); // a damaged entry is a miss, never a wrong hit
         }
@@ -90,48 +89,45 @@ public final class StepCache {
 
     /** An entry's key, parent, instruction and layer, without its inputs; empty when it does not read. */
     private static Optional<Entry> head(byte[] b) {
-        try (JsonParser in = StoreJson.MAPPER.getFactory().createParser(b)) {
-            if (in.nextToken() != JsonToken.START_OBJECT) {
-                return Optional.empty();
-            }
+        try {
+            JsonReader in = new JsonReader(b);
+            in.beginObject();
             String k = null, parent = null, instruction = null, diffId = null;
             String mediaType = null, digest = null;
             long size = -1;
             fields:
-            while (in.nextToken() == JsonToken.FIELD_NAME) {
-                String field = in.currentName();
-                in.nextToken();
+            while (in.hasNext()) {
+                String field = in.nextName();
                 switch (field) {
-                    case "key" -> k = in.getText();
-                    case "parent" -> parent = in.getText();
-                    case "instruction" -> instruction = in.getText();
-                    case "diffId" -> diffId = in.getText();
+                    case "key" -> k = in.nextString();
+                    case "parent" -> parent = in.nextString();
+                    case "instruction" -> instruction = in.nextString();
+                    case "diffId" -> diffId = in.nextString();
                     case "inputs" -> {
                         if (digest != null && diffId != null) {
                             break fields; // entries write their layer first: the rest is the inputs
                         }
-                        in.skipChildren(); // no layer, or an entry written before the layer came first
+                        in.skipValue(); // no layer, or an entry written before the layer came first
                     }
                     case "layer" -> {
-                        while (in.nextToken() == JsonToken.FIELD_NAME) {
-                            String lf = in.currentName();
-                            in.nextToken();
-                            switch (lf) {
-                                case "mediaType" -> mediaType = in.getText();
-                                case "digest" -> digest = in.getText();
-                                case "size" -> size = in.getLongValue();
-                                default -> in.skipChildren();
+                        in.beginObject();
+                        while (in.hasNext()) {
+                            switch (in.nextName()) {
+                                case "mediaType" -> mediaType = in.nextString();
+                                case "digest" -> digest = in.nextString();
+                                case "size" -> size = in.nextLong();
+                                default -> in.skipValue();
                             }
                         }
                     }
-                    default -> in.skipChildren();
+                    default -> in.skipValue();
                 }
             }
             Descriptor layer = digest == null ? null : new Descriptor(mediaType, Digest.parse(digest), size);
             return Optional.of(new Entry(Digest.parse(k), parent == null ? null : Digest.parse(parent),
                     instruction == null ? "" : instruction, List.of(), layer,
                     layer == null ? null : Digest.parse(diffId)));
-        } catch (RuntimeException | IOException e) {
+        } catch (RuntimeException e) {
             return Optional.empty(); // a damaged entry is a miss, never a wrong hit
         }
     }
@@ -335,7 +331,7 @@ public final class StepCache {
     /** An entry as JSON, as stored here and in an exported cache (see the builder's cache export). */
     public static ObjectNode toJson(Entry e) {
         try {
-            return (ObjectNode) StoreJson.MAPPER.readTree(bytes(e)); // one writer for the file and the document
+            return (ObjectNode) StoreJson.tree(bytes(e)); // one writer for the file and the document
         } catch (IOException impossible) {
             throw new java.io.UncheckedIOException(impossible);
         }
@@ -349,7 +345,7 @@ public final class StepCache {
     /** The entry's JSON, generated without building a tree (a COPY has an input per file). */
     static byte[] bytes(Entry e) throws IOException {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256 + 128 * e.inputs().size());
-        try (com.fasterxml.jackson.core.JsonGenerator g = StoreJson.MAPPER.getFactory().createGenerator(out)) {
+        try (com.fasterxml.jackson.core.JsonGenerator g = StoreJson.FACTORY.createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("key", e.key().toString());
             if (e.parent() != null) {

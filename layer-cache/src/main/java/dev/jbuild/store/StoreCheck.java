@@ -237,7 +237,7 @@ public final class StoreCheck {
         }
         JsonNode n;
         try {
-            n = StoreJson.MAPPER.readTree(store.blobs().read(d));
+            n = StoreJson.Lenient.MAPPER.readTree(store.blobs().read(d));
         } catch (IOException e) {
             if (depth == 0) {
                 missing.add(d + " is not a manifest: " + e.getMessage());

@@ -45,23 +45,51 @@ final class OciCodecs {
         void write() throws IOException;
     }
 
-    static SimpleModule module() {
-        SimpleModule m = new SimpleModule("jbuild-oci");
-        add(m, Digest.class, (g, d) -> g.writeString(d.toString()), OciCodecs::readDigest);
-        add(m, Platform.class, OciCodecs::writePlatform, OciCodecs::readPlatform);
-        add(m, Descriptor.class, OciCodecs::writeDescriptor, OciCodecs::readDescriptor);
-        add(m, Manifest.class, OciCodecs::writeManifest, OciCodecs::readManifest);
-        add(m, ImageIndex.class, OciCodecs::writeIndex, OciCodecs::readIndex);
-        add(m, ImageConfig.class, OciCodecs::writeImageConfig, OciCodecs::readImageConfig);
-        add(m, ContainerConfig.class, OciCodecs::writeContainerConfig, OciCodecs::readContainerConfig);
-        add(m, Healthcheck.class, OciCodecs::writeHealthcheck, OciCodecs::readHealthcheck);
-        add(m, History.class, OciCodecs::writeHistory, OciCodecs::readHistory);
-        add(m, RootFs.class, OciCodecs::writeRootFs, OciCodecs::readRootFs);
-        add(m, OciLayout.class, OciCodecs::writeLayout, OciCodecs::readLayout);
+    /** A record type's writer and reader. */
+    record Codec<T>(Class<T> type, Writer<T> writer, Reader<T> reader) {}
+
+    /** The codecs by record type. */
+    private static final Map<Class<?>, Codec<?>> CODECS = codecs();
+
+    private static Map<Class<?>, Codec<?>> codecs() {
+        Map<Class<?>, Codec<?>> m = new java.util.HashMap<>();
+        put(m, new Codec<>(Digest.class, (g, d) -> g.writeString(d.toString()), OciCodecs::readDigest));
+        put(m, new Codec<>(Platform.class, OciCodecs::writePlatform, OciCodecs::readPlatform));
+        put(m, new Codec<>(Descriptor.class, OciCodecs::writeDescriptor, OciCodecs::readDescriptor));
+        put(m, new Codec<>(Manifest.class, OciCodecs::writeManifest, OciCodecs::readManifest));
+        put(m, new Codec<>(ImageIndex.class, OciCodecs::writeIndex, OciCodecs::readIndex));
+        put(m, new Codec<>(ImageConfig.class, OciCodecs::writeImageConfig, OciCodecs::readImageConfig));
+        put(m, new Codec<>(ContainerConfig.class, OciCodecs::writeContainerConfig, OciCodecs::readContainerConfig));
+        put(m, new Codec<>(Healthcheck.class, OciCodecs::writeHealthcheck, OciCodecs::readHealthcheck));
+        put(m, new Codec<>(History.class, OciCodecs::writeHistory, OciCodecs::readHistory));
+        put(m, new Codec<>(RootFs.class, OciCodecs::writeRootFs, OciCodecs::readRootFs));
+        put(m, new Codec<>(OciLayout.class, OciCodecs::writeLayout, OciCodecs::readLayout));
         return m;
     }
 
-    private static <T> void add(SimpleModule m, Class<T> type, Writer<T> w, Reader<T> r) {
+    private static void put(Map<Class<?>, Codec<?>> m, Codec<?> c) {
+        m.put(c.type(), c);
+    }
+
+    /** The codec of a record type, or null when it has none (then Jackson's databind reads and writes it). */
+    @SuppressWarnings("unchecked")
+    static <T> Codec<T> codec(Class<T> type) {
+        return (Codec<T>) CODECS.get(type);
+    }
+
+    /** The codecs as a Jackson module, for OCI records inside other values that the ObjectMapper writes. */
+    static SimpleModule module() {
+        SimpleModule m = new SimpleModule("jbuild-oci");
+        for (Codec<?> c : CODECS.values()) {
+            add(m, c);
+        }
+        return m;
+    }
+
+    private static <T> void add(SimpleModule m, Codec<T> c) {
+        Class<T> type = c.type();
+        Writer<T> w = c.writer();
+        Reader<T> r = c.reader();
         m.addSerializer(type, new StdSerializer<T>(type) {
             private static final long serialVersionUID = 1L;
 
@@ -150,7 +178,46 @@ final class OciCodecs {
     private static void unknown(JsonGenerator g, Map<String, JsonNode> v) throws IOException {
         for (Map.Entry<String, JsonNode> e : v.entrySet()) {
             g.writeFieldName(e.getKey());
-            g.writeTree(e.getValue());
+            writeNode(g, e.getValue());
+        }
+    }
+
+    /**
+     * A tree as Jackson's {@code writeTree} writes it with the default settings (members in their order, nulls and
+     * empty arrays kept), without needing an ObjectMapper behind the generator.
+     */
+    static void writeNode(JsonGenerator g, JsonNode n) throws IOException {
+        switch (n.getNodeType()) {
+            case OBJECT -> {
+                g.writeStartObject();
+                for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext();) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    g.writeFieldName(e.getKey());
+                    writeNode(g, e.getValue());
+                }
+                g.writeEndObject();
+            }
+            case ARRAY -> {
+                g.writeStartArray();
+                for (JsonNode e : n) {
+                    writeNode(g, e);
+                }
+                g.writeEndArray();
+            }
+            case STRING -> g.writeString(n.textValue());
+            case BOOLEAN -> g.writeBoolean(n.booleanValue());
+            case NULL -> g.writeNull();
+            case NUMBER -> {
+                switch (n.numberType()) {
+                    case INT -> g.writeNumber(n.intValue());
+                    case LONG -> g.writeNumber(n.longValue());
+                    case BIG_INTEGER -> g.writeNumber(n.bigIntegerValue());
+                    case BIG_DECIMAL -> g.writeNumber(n.decimalValue());
+                    case FLOAT -> g.writeNumber(n.floatValue());
+                    default -> g.writeNumber(n.doubleValue());
+                }
+            }
+            default -> throw new IllegalArgumentException("cannot write a JSON " + n.getNodeType() + " node");
         }
     }
 
@@ -221,7 +288,7 @@ final class OciCodecs {
     /** Top-level keys sorted (as BuildKit's exporter writes them), unknown fields merged into that order. */
     static void writeImageConfig(JsonGenerator g, ImageConfig c) throws IOException {
         TreeMap<String, FieldWriter> fields = new TreeMap<>(Values.GO_ORDER);
-        c.unknownFields().forEach((k, v) -> fields.put(k, () -> g.writeTree(v)));
+        c.unknownFields().forEach((k, v) -> fields.put(k, () -> writeNode(g, v)));
         fields.put("architecture", () -> g.writeString(c.architecture()));
         fields.put("os", () -> g.writeString(c.os()));
         fields.put("config", () -> writeContainerConfig(g, c.config()));

@@ -80,6 +80,11 @@ public final class OciSchemas {
         return shared;
     }
 
+    /** The directory the shared schemas were loaded from. */
+    public Path dir() {
+        return dir;
+    }
+
     /** Loads the seven schema files from a directory; fails if any is missing. */
     public static OciSchemas load(Path schemaDir) {
         return new OciSchemas(schemaDir);
