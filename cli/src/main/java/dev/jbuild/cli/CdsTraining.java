@@ -36,7 +36,7 @@ final class CdsTraining {
         String image = "cds-training:1";
         dev.jbuild.store.NativeDigests.install(); // as Main.main does
         Main.rootLocaleData();
-        StartupWarmup.run();
+        StartupWarmup.startFor(new String[] {"build"}).join(); // the thread a command starts
         run("--root", root, "build", "-q", "-t", image, context);
         run("--root", root, "build", "-q", "-t", image, "--compression", "zstd", context);
         run("--root", root, "build", "-q", "-t", image, context);

@@ -8,9 +8,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Work that every build pays once per process, started on a second thread while the main thread parses the command
- * line and the Dockerfile: Jackson's class initialisation (its ObjectMapper builds a Calendar, which loads locale
- * data; its parser initialises BigDecimal, which computes large powers of ten), the deserialisers of the OCI records,
- * and the bootstrap of record equality, which the stage threads need first. Nothing here has an effect a command
+ * line and the Dockerfile: the first digest (libcrypto's loading), the JSON reader and the OCI records' codecs,
+ * Jackson's generator, and the bootstrap of record equality, which the stage threads need first. Nothing here has an effect a command
  * could see: it fills the same caches the command would fill. (A third thread warming the Dockerfile parser was
  * tried: on two cores it made no-op builds slower.)
  */
@@ -18,19 +17,29 @@ final class StartupWarmup {
     private StartupWarmup() {}
 
     /** The commands that read OCI JSON (build, push, pull...): not --version, --help or a usage error. */
-    static void startFor(String[] args) {
+    static Thread startFor(String[] args) {
         for (String a : args) {
             if (a.equals("--version") || a.equals("-V") || a.equals("--help") || a.equals("-h")) {
-                return;
+                return null;
             }
         }
         if (args.length == 0) {
-            return;
+            return null;
         }
-        Thread t = new Thread(StartupWarmup::run, "jbuild-warmup");
+        // A class, not a method reference: CdsTraining starts the thread here too, but a lambda that the AOT cache
+        // lacks is spun at run time, and the first one makes the main thread set up the JDK's class-file API.
+        Thread t = new Thread(new Task(), "jbuild-warmup");
         t.setDaemon(true);
         t.setPriority(Thread.MIN_PRIORITY);
         t.start();
+        return t;
+    }
+
+    private static final class Task implements Runnable {
+        @Override
+        public void run() {
+            StartupWarmup.run();
+        }
     }
 
     private static final String CONFIG = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"A=1\"]},"
@@ -49,6 +58,7 @@ final class StartupWarmup {
             OciJson.read(CONFIG.getBytes(StandardCharsets.UTF_8), ImageConfig.class);
             m.config().digest().equals(d);
             m.config().hashCode();
+            OciJson.write(m); // the generator, as the build writes its config and manifest
         } catch (RuntimeException | LinkageError e) {
             // Warming is optional: whatever fails here fails again, and is reported, where the command does it.
         }

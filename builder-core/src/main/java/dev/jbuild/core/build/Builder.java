@@ -1121,8 +1121,10 @@ public final class Builder {
                     k.input(in.name(), in.digest());
                 }
                 if (fromCache(st, k)) {
+                    // The entry's head only (its layer), as the hit read it: not its inputs.
+                    java.util.Optional<dev.jbuild.store.StepCache.Entry> hit = store.steps().hit(k.key());
                     boolean cachedLayer = st.config.rootfs() != null && !st.layers.isEmpty()
-                            && store.steps().get(k.key()).map(e -> e.layer() != null).orElse(false);
+                            && hit.isPresent() && hit.get().layer() != null;
                     st.config = st.config.appendHistory(new History(OciJson.formatTime(created),
                             "RUN " + history + " # buildkit", null, HISTORY_COMMENT, !cachedLayer));
                     return;
