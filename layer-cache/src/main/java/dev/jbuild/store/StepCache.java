@@ -43,13 +43,21 @@ public final class StepCache {
     public record Input(String name, Digest digest, String display) {}
 
     /**
-     * @param layer  the layer the step produced, or null when it changed nothing
-     * @param diffId the layer's diff-id, or null
+     * @param layer   the layer the step produced, or null when it changed nothing
+     * @param diffId  the layer's diff-id, or null
+     * @param created when the layer was made (RFC 3339, as an image's history holds it), or null (no layer, or an
+     *                entry written before entries kept it): a cached layer keeps its time in the images built on it,
+     *                as BuildKit's do, so that a rebuild from the cache gives the same image
      */
     public record Entry(Digest key, Digest parent, String instruction, List<Input> inputs, Descriptor layer,
-            Digest diffId) {
+            Digest diffId, String created) {
         public Entry {
             inputs = List.copyOf(inputs);
+        }
+
+        public Entry(Digest key, Digest parent, String instruction, List<Input> inputs, Descriptor layer,
+                Digest diffId) {
+            this(key, parent, instruction, inputs, layer, diffId, null);
         }
     }
 
@@ -92,7 +100,7 @@ public final class StepCache {
         try {
             JsonReader in = new JsonReader(b);
             in.beginObject();
-            String k = null, parent = null, instruction = null, diffId = null;
+            String k = null, parent = null, instruction = null, diffId = null, created = null;
             String mediaType = null, digest = null;
             long size = -1;
             fields:
@@ -103,6 +111,7 @@ public final class StepCache {
                     case "parent" -> parent = in.nextString();
                     case "instruction" -> instruction = in.nextString();
                     case "diffId" -> diffId = in.nextString();
+                    case "created" -> created = in.nextString();
                     case "inputs" -> {
                         if (digest != null && diffId != null) {
                             break fields; // entries write their layer first: the rest is the inputs
@@ -126,7 +135,7 @@ public final class StepCache {
             Descriptor layer = digest == null ? null : new Descriptor(mediaType, Digest.parse(digest), size);
             return Optional.of(new Entry(Digest.parse(k), parent == null ? null : Digest.parse(parent),
                     instruction == null ? "" : instruction, List.of(), layer,
-                    layer == null ? null : Digest.parse(diffId)));
+                    layer == null ? null : Digest.parse(diffId), created));
         } catch (RuntimeException e) {
             return Optional.empty(); // a damaged entry is a miss, never a wrong hit
         }
@@ -360,6 +369,9 @@ public final class StepCache {
                 g.writeEndObject();
                 g.writeStringField("diffId", e.diffId().toString());
             }
+            if (e.created() != null) {
+                g.writeStringField("created", e.created()); // before the inputs, which a hit does not read
+            }
             g.writeArrayFieldStart("inputs");
             for (Input i : e.inputs()) {
                 g.writeStartObject();
@@ -392,7 +404,7 @@ public final class StepCache {
         }
         return new Entry(Digest.parse(n.path("key").asText()),
                 n.has("parent") ? Digest.parse(n.path("parent").asText()) : null, n.path("instruction").asText(),
-                inputs, layer, diffId);
+                inputs, layer, diffId, n.hasNonNull("created") ? n.path("created").asText() : null);
     }
 
     static byte[] utf8(String s) {

@@ -93,6 +93,12 @@ public final class Builder {
         final Map<String, String> buildArgs = new LinkedHashMap<>();
         /** The cache key of the filesystem so far. */
         Digest key;
+        /**
+         * When the layer of this stage's latest step was made (RFC 3339): now for a step that ran, the time its
+         * cache entry kept for a hit. Its history entry carries it; metadata entries get theirs at the end
+         * ({@link HistoryTimes}).
+         */
+        String layerCreated;
         /** Whether a step of this stage (or of what it builds on) ran rather than hit the cache. */
         boolean missed;
         /** --no-cache or --no-cache-filter for this stage. */
@@ -211,8 +217,9 @@ public final class Builder {
         for (int i = 0; i < st.layers.size(); i++) {
             remote.ensure(new Layer(st.layers.get(i), diffIds.get(i))); // the image's layers, fetched when imported
         }
-        ImageConfig config = remote.inline(st.config.withCreated(OciJson.formatTime(created)).withoutUnknownFields(),
-                st.key);
+        ImageConfig done = req.sourceDateEpoch() != null ? st.config.withCreated(OciJson.formatTime(created))
+                : HistoryTimes.fill(st.config, OciJson.formatTime(created));
+        ImageConfig config = remote.inline(done.withoutUnknownFields(), st.key);
         byte[] configJson = OciJson.write(config);
         Digest configDigest = store.blobs().put(configJson);
         String configType = req.dockerFormat() ? MediaType.DOCKER_CONFIG : MediaType.OCI_CONFIG;
@@ -282,6 +289,8 @@ public final class Builder {
         final StepDirs stepDirs;
         final Platform platform;
         final Instant created;
+        /** SOURCE_DATE_EPOCH: every new history entry and the image are stamped with it. */
+        final boolean fixedTime;
         final String dfName;
         /** The stages built so far: a state appears here when its stage is done. */
         final Map<Integer, StageState> states = new java.util.concurrent.ConcurrentHashMap<>();
@@ -310,6 +319,7 @@ public final class Builder {
             this.stepDirs = new StepDirs(scratch);
             this.platform = platform;
             this.created = created;
+            this.fixedTime = req.sourceDateEpoch() != null;
             this.dfName = dfName;
             this.remote = new RemoteCache(store, req.cache().from(), req.cache().to(), req.registry(), platform,
                     req.sourceDateEpoch(), events::message);
@@ -838,8 +848,17 @@ public final class Builder {
         }
 
         private void commit(StageState st, ContainerConfig cc, String createdBy) {
-            st.config = st.config.withConfig(cc).appendHistory(
-                    new History(OciJson.formatTime(created), createdBy, null, HISTORY_COMMENT, true));
+            st.config = st.config.withConfig(cc).appendHistory(history(st, createdBy, true));
+        }
+
+        /**
+         * A history entry of this build. One with a layer has the layer's time ({@link StageState#layerCreated});
+         * a metadata one has none until the image is finished ({@link HistoryTimes}), as in BuildKit, where
+         * a rebuild from the cache gives an identical image. With SOURCE_DATE_EPOCH, every one has the epoch.
+         */
+        private History history(StageState st, String createdBy, boolean emptyLayer) {
+            String when = fixedTime ? OciJson.formatTime(created) : emptyLayer ? null : st.layerCreated;
+            return new History(when, createdBy, null, HISTORY_COMMENT, emptyLayer);
         }
 
         private void workdir(StageState st, ContainerConfig cc, Instruction.Workdir w) throws BuildException, IOException {
@@ -877,8 +896,7 @@ public final class Builder {
                     withLayer = true;
                 }
             }
-            st.config = st.config.withConfig(next).appendHistory(new History(OciJson.formatTime(created),
-                    "WORKDIR /" + abs, null, HISTORY_COMMENT, !withLayer));
+            st.config = st.config.withConfig(next).appendHistory(history(st, "WORKDIR /" + abs, !withLayer));
         }
 
         private Users.Ids resolveUser(Instruction ins, String user, FileTree tree) throws BuildException {
@@ -937,8 +955,7 @@ public final class Builder {
             if (stepMemo != null) {
                 java.util.Optional<Digest> remembered = store.steps().memo(stepMemo);
                 if (remembered.isPresent() && cached(st, remembered.get())) {
-                    st.config = st.config.appendHistory(new History(OciJson.formatTime(created), msg.toString(), null,
-                            HISTORY_COMMENT, false));
+                    st.config = st.config.appendHistory(history(st, msg.toString(), false));
                     return;
                 }
             }
@@ -1015,8 +1032,7 @@ public final class Builder {
             if (stepMemo != null) {
                 store.steps().putMemo(stepMemo, st.key);
             }
-            st.config = st.config.appendHistory(new History(OciJson.formatTime(created), msg.toString(), null,
-                    HISTORY_COMMENT, false));
+            st.config = st.config.appendHistory(history(st, msg.toString(), false));
         }
 
         private static String layerList(List<Descriptor> layers) {
@@ -1125,8 +1141,7 @@ public final class Builder {
                     java.util.Optional<dev.jbuild.store.StepCache.Entry> hit = store.steps().hit(k.key());
                     boolean cachedLayer = st.config.rootfs() != null && !st.layers.isEmpty()
                             && hit.isPresent() && hit.get().layer() != null;
-                    st.config = st.config.appendHistory(new History(OciJson.formatTime(created),
-                            "RUN " + history + " # buildkit", null, HISTORY_COMMENT, !cachedLayer));
+                    st.config = st.config.appendHistory(history(st, "RUN " + history + " # buildkit", !cachedLayer));
                     return;
                 }
                 // Only a step that runs needs its rootfs: a hit leaves the layers packed (and, imported, unfetched).
@@ -1170,8 +1185,7 @@ public final class Builder {
                 }
                 record(st, k, layer);
                 stepDirs.release(dirs); // the container is gone and its layer written: the next step may use them
-                st.config = st.config.appendHistory(new History(OciJson.formatTime(created),
-                        "RUN " + history + " # buildkit", null, HISTORY_COMMENT, !withLayer));
+                st.config = st.config.appendHistory(history(st, "RUN " + history + " # buildkit", !withLayer));
             } finally {
                 for (RunStep.CacheLock l : locks) {
                     l.close();
@@ -1423,6 +1437,7 @@ public final class Builder {
                 st.layers.add(e.layer());
                 RootFs rootfs = st.config.rootfs() == null ? RootFs.layers(List.of()) : st.config.rootfs();
                 st.config = st.config.withRootFs(rootfs.append(e.diffId()));
+                st.layerCreated = e.created() != null ? e.created() : keepTime(key);
             }
             st.key = key;
             st.stepCached = true;
@@ -1430,6 +1445,21 @@ public final class Builder {
                 events.stepCached(st.step);
             }
             return true;
+        }
+
+        /**
+         * For an entry written before entries kept their layer's time: now, written into the entry, so that the
+         * builds after this one give the same image again.
+         */
+        private String keepTime(Digest key) throws IOException {
+            String now = OciJson.formatTime(created);
+            java.util.Optional<dev.jbuild.store.StepCache.Entry> full = store.steps().get(key);
+            if (full.isPresent()) {
+                dev.jbuild.store.StepCache.Entry e = full.get();
+                store.steps().put(new dev.jbuild.store.StepCache.Entry(e.key(), e.parent(), e.instruction(), e.inputs(),
+                        e.layer(), e.diffId(), now));
+            }
+            return now;
         }
 
         private void explainMiss(StageState st, StepKey k) throws IOException {
@@ -1494,8 +1524,12 @@ public final class Builder {
         /** Records a step that ran, so that the next build can reuse its layer. */
         private void record(StageState st, StepKey k, Layer layer) throws IOException {
             Digest key = k.key();
+            String when = layer == null ? null : OciJson.formatTime(created);
             store.steps().put(new dev.jbuild.store.StepCache.Entry(key, k.parent(), k.instruction(), k.inputs(),
-                    layer == null ? null : layer.descriptor(), layer == null ? null : layer.diffId()));
+                    layer == null ? null : layer.descriptor(), layer == null ? null : layer.diffId(), when));
+            if (layer != null) {
+                st.layerCreated = when;
+            }
             st.key = key;
             st.missed = true;
         }

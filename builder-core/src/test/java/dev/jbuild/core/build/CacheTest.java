@@ -3,6 +3,9 @@ package dev.jbuild.core.build;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jbuild.oci.History;
+import dev.jbuild.oci.ImageConfig;
+import dev.jbuild.oci.OciJson;
 import dev.jbuild.oci.Platform;
 import dev.jbuild.store.Compression;
 import dev.jbuild.store.Store;
@@ -46,10 +49,20 @@ class CacheTest {
     }
 
     BuildResult build(Path context, Map<String, String> args, CacheOptions cache, String... tags) throws Exception {
+        return build(context, args, cache, EPOCH, tags);
+    }
+
+    BuildResult build(Path context, Map<String, String> args, CacheOptions cache, Instant epoch, String... tags)
+            throws Exception {
         progress = new ArrayList<>();
         return new Builder(store).build(new BuildRequest(context, null, List.of(tags), args, null,
-                Platform.parse("linux/amd64"), Compression.GZIP, false, EPOCH, progress::add, Map.of(),
+                Platform.parse("linux/amd64"), Compression.GZIP, false, epoch, progress::add, Map.of(),
                 RunOptions.DEFAULT, null, false, cache));
+    }
+
+    /** The config as stored (not the result's record): what an export or a push would carry. */
+    ImageConfig config(BuildResult r) throws Exception {
+        return OciJson.read(store.blobs().read(r.manifest().config().digest()), ImageConfig.class);
     }
 
     BuildResult build() throws Exception {
@@ -71,6 +84,41 @@ class CacheTest {
         BuildResult second = build();
         assertEquals(3, cached(), progress.toString());
         assertEquals(first.manifestDescriptor().digest(), second.manifestDescriptor().digest());
+    }
+
+    /**
+     * Without SOURCE_DATE_EPOCH, a layer's history entry has the time the layer was made, and a cached one keeps it
+     * (as with BuildKit): an unchanged rebuild gives the same image, and a changed step a new time from there on.
+     */
+    @Test
+    void rebuildsWithoutAnEpochKeepTheTimesOfCachedLayers() throws Exception {
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox:cache\nENV A=1\nCOPY app.txt /app/\n"
+                + "RUN cat /app/app.txt > /app/out\nCOPY other.txt /app/\nCMD [\"cat\"]\n");
+        BuildResult first = build(ctx, Map.of(), CacheOptions.DEFAULT, (Instant) null);
+        Thread.sleep(5);
+        BuildResult second = build(ctx, Map.of(), CacheOptions.DEFAULT, (Instant) null);
+        assertEquals(3, cached(), progress.toString());
+        assertEquals(first.manifestDescriptor().digest(), second.manifestDescriptor().digest());
+        ImageConfig c1 = config(first);
+        List<History> h1 = c1.history();
+        assertEquals(7, h1.size(), h1.toString()); // the base's COPY and RUN, then ENV, COPY, RUN, COPY, CMD
+        String made = h1.get(3).created();
+        assertTrue(Instant.parse(made).isAfter(EPOCH.plusSeconds(86400L * 365 * 2)), made); // this build's time
+        for (int i = 2; i < 7; i++) {
+            assertEquals(made, h1.get(i).created(), "entry " + i + ": " + h1); // ENV: the first new layer's time
+        }
+        assertEquals(made, c1.created());
+
+        Files.writeString(ctx.resolve("other.txt"), "changed\n");
+        Thread.sleep(5);
+        BuildResult third = build(ctx, Map.of(), CacheOptions.DEFAULT, (Instant) null);
+        assertEquals(2, cached(), progress.toString());
+        List<History> h3 = config(third).history();
+        assertEquals(h1.subList(0, 5), h3.subList(0, 5)); // the cached steps keep their times
+        String remade = h3.get(5).created();
+        assertTrue(Instant.parse(remade).isAfter(Instant.parse(made)), made + " then " + remade);
+        assertEquals(remade, h3.get(6).created()); // CMD: the latest layer's time
+        assertEquals(remade, config(third).created());
     }
 
     @Test
