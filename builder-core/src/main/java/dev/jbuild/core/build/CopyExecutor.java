@@ -184,10 +184,23 @@ final class CopyExecutor {
         }
         String base = spec.from().resolve(src);
         String prefix = base.isEmpty() ? "" : base + "/";
-        for (LayerEntry e : spec.from().walk(src)) {
-            copiedBelow(spec, prefix, target, e);
+        List<LayerEntry> walk = spec.from().walk(src);
+        // A big copy to a directory that the image has nothing at or below: no destination needs looking up in the
+        // image (20,000 lookups of W3's COPY, ~15 ms of its no-op build). Only for big ones: the check reads the
+        // image's tree whole, which the lookups of a small copy need not.
+        fresh = !target.isEmpty() && !spec.link() && walk.size() > 256 && tree.nothingAtOrBelow(target)
+                ? target + "/" : null;
+        try {
+            for (LayerEntry e : walk) {
+                copiedBelow(spec, prefix, target, e);
+            }
+        } finally {
+            fresh = null;
         }
     }
+
+    /** While a directory is copied: its destination followed by a slash, when the image has nothing below it. */
+    private String fresh;
 
     /**
      * One entry of a directory's walk: a method of its own so that C1, the build's only compiler, compiles it early in
@@ -242,7 +255,8 @@ final class CopyExecutor {
         int mode = spec.chmod() != null && st.type() != LayerEntry.Type.SYMLINK
                 ? spec.chmod().apply(st.mode(), st.isDirectory()) : st.mode();
         ensureParents(spec, FileTree.parent(target));
-        LayerEntry existing = out.containsKey(target) ? out.get(target) : spec.link() ? null : tree.get(target);
+        LayerEntry existing = out.containsKey(target) ? out.get(target)
+                : spec.link() || fresh != null && target.startsWith(fresh) ? null : tree.get(target);
         if (existing != null && existing.type() == LayerEntry.Type.DIRECTORY && !st.isDirectory()) {
             throw new BuildException("cannot replace directory /" + target + " with a file");
         }
@@ -253,7 +267,7 @@ final class CopyExecutor {
         if (dir.isEmpty() || out.containsKey(dir)) {
             return;
         }
-        LayerEntry existing = spec.link() ? null : tree.get(dir);
+        LayerEntry existing = spec.link() || fresh != null && (dir + "/").startsWith(fresh) ? null : tree.get(dir);
         if (existing != null) {
             if (existing.type() != LayerEntry.Type.DIRECTORY) {
                 throw new BuildException("cannot copy to /" + dir + ": it is not a directory");

@@ -215,6 +215,16 @@ final class FileTree {
         nodes.subMap(prefix, true, prefix + Character.MAX_VALUE, true).clear();
     }
 
+    /** Whether the tree has nothing at the path nor below it (read whole to know). */
+    boolean nothingAtOrBelow(String dir) {
+        TreeMap<String, LayerEntry> nodes = nodes();
+        if (dir.isEmpty()) {
+            return nodes.isEmpty();
+        }
+        // A layer may hold "a/b" without "a": the range, not the directory's own entry, says whether "a" is empty.
+        return !nodes.containsKey(dir) && nodes.subMap(dir + "/", true, dir + "/" + Character.MAX_VALUE, true).isEmpty();
+    }
+
     /** Direct and indirect children of a directory, in path order. */
     List<LayerEntry> descendants(String dir) {
         String prefix = dir.isEmpty() ? "" : dir + "/";

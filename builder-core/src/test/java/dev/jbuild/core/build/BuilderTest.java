@@ -275,6 +275,22 @@ class BuilderTest {
         }
     }
 
+    /** A copy of over 256 files looks its destinations up differently (CopyExecutor's fresh directories). */
+    @Test
+    void aBigCopyStillRefusesToPutAFileWhereTheImageHasADirectory() throws Exception {
+        file("d/x/inner", "i");
+        for (int i = 0; i < 300; i++) {
+            file("big/f" + i, "f" + i);
+        }
+        file("big/x", "a file");
+        BuildException e = fails("FROM scratch\nCOPY d /app\nCOPY big /app\n");
+        assertTrue(e.getMessage().contains("cannot replace directory /app/x with a file"), e.getMessage());
+        Map<String, LayerEntry> fresh = fs(build("FROM scratch\nCOPY d /app\nCOPY big /new\n"));
+        assertEquals("a file", content(fresh.get("new/x")));
+        assertEquals(LayerEntry.Type.DIRECTORY, fresh.get("app/x").type());
+        assertEquals(302, fresh.keySet().stream().filter(p -> p.startsWith("new")).count()); // new, its 301 files
+    }
+
     @Test
     void aDirectoryWhereAFileIsNeeded() throws Exception {
         file("a.txt", "A");

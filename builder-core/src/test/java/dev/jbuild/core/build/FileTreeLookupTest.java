@@ -1,6 +1,7 @@
 package dev.jbuild.core.build;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -137,5 +138,19 @@ class FileTreeLookupTest {
             out.putIfAbsent(path, e);
         }
         return new ArrayList<>(out.values());
+    }
+
+    @Test
+    void nothingAtOrBelowSeesEntriesWhoseParentsTheLayerLeftOut() {
+        FileTree t = new FileTree();
+        t.apply(List.of(LayerEntry.directory("a/b", 0755, 0, 0, T), LayerEntry.file("ab", 0644, 0, 0, T, new byte[0])));
+        assertFalse(t.nothingAtOrBelow("a"), "a/b is below a, though a has no entry");
+        assertFalse(t.nothingAtOrBelow("a/b"));
+        assertFalse(t.nothingAtOrBelow("ab"));
+        assertFalse(t.nothingAtOrBelow(""));
+        assertTrue(t.nothingAtOrBelow("a/b/c"));
+        assertTrue(t.nothingAtOrBelow("c"));
+        assertTrue(t.nothingAtOrBelow("a/c"));
+        assertTrue(new FileTree().nothingAtOrBelow(""));
     }
 }
