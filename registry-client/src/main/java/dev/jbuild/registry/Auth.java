@@ -1,7 +1,7 @@
 package dev.jbuild.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jbuild.oci.JsonReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -77,7 +77,6 @@ final class Auth {
         Token token;
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern PARAM = Pattern.compile(
             "([A-Za-z0-9_.-]+)\\s*=\\s*(?:\"((?:[^\"\\\\]|\\\\.)*)\"|([^,\\s]*))");
 
@@ -296,7 +295,9 @@ final class Auth {
             try (r) {
                 JsonNode n;
                 try (InputStream in = r.body().byteStream()) {
-                    n = JSON.readTree(in.readNBytes(1024 * 1024));
+                    n = JsonReader.tree(in.readNBytes(1024 * 1024));
+                } catch (IllegalArgumentException e) {
+                    throw new IOException("the token service's answer is not JSON: " + e.getMessage(), e);
                 }
                 String t = n == null ? "" : n.path("token").asText("");
                 if (t.isEmpty()) {

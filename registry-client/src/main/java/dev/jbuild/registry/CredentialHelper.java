@@ -3,6 +3,7 @@ package dev.jbuild.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jbuild.oci.JsonReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,7 +24,10 @@ import java.util.concurrent.TimeUnit;
  * (it may have printed a secret), only the helper's name and exit status.
  */
 public final class CredentialHelper {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** For the document a store sends; made on first use (reading the helper's answer needs none). */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
     static final String TOKEN_USER = "<token>";
     private static final long TIMEOUT_SECONDS = 60;
 
@@ -84,8 +88,8 @@ public final class CredentialHelper {
         }
         JsonNode n;
         try {
-            n = JSON.readTree(r.stdout);
-        } catch (IOException e) {
+            n = JsonReader.tree(r.stdout);
+        } catch (IllegalArgumentException e) {
             throw new IOException("credential helper " + executableName() + " printed no valid JSON for " + serverUrl);
         }
         if (n == null || !n.isObject()) {
@@ -102,11 +106,11 @@ public final class CredentialHelper {
 
     /** Stores credentials for {@code serverUrl}. */
     public void store(String serverUrl, Credentials c) throws IOException {
-        ObjectNode doc = JSON.createObjectNode();
+        ObjectNode doc = Json.MAPPER.createObjectNode();
         doc.put("ServerURL", serverUrl);
         doc.put("Username", c.hasIdentityToken() ? TOKEN_USER : c.username());
         doc.put("Secret", c.hasIdentityToken() ? c.identityToken() : c.password());
-        Result r = run("store", JSON.writeValueAsBytes(doc));
+        Result r = run("store", Json.MAPPER.writeValueAsBytes(doc));
         if (r.exit != 0) {
             throw new IOException("credential helper " + executableName() + " failed to store the credentials for "
                     + serverUrl + " (exit status " + r.exit + ")" + detail(r));
