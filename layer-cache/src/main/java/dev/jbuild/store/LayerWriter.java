@@ -21,8 +21,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.zip.Deflater;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
@@ -287,12 +285,9 @@ public final class LayerWriter {
         // The tar's own 512-byte blocks reach the buffer as soon as they are full, so that at an entry boundary
         // everything before it has passed on once the buffer is drained.
         Cuts cuts = gzip == null ? null : new Cuts(buffered, gzip);
-        TarArchiveOutputStream tar = new TarArchiveOutputStream(buffered, TarConstants.DEFAULT_RCDSIZE, "UTF-8");
-        // Header names are always < 100 bytes (long ones go to our own PAX record), so POSIX long-file
-        // mode never fires; STAR big-number mode only matters for sizes >= 8 GiB (base-256 in the header).
-        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_STAR);
-        tar.setAddPaxHeadersForNonAsciiNames(false);
+        // Header names are always < 100 bytes of printable ASCII (long or other ones go to our own PAX record); a size
+        // of 8 GiB or more is base-256 in the header (and exact in the PAX record).
+        TarWriter tar = new TarWriter(buffered);
         byte[] copyBuffer = new byte[COPY_BUFFER];
         try (SmallFileReadAhead ahead = SmallFileReadAhead.start(entries)) {
             for (int i = 0; i < entries.size(); i++) {
@@ -306,12 +301,11 @@ public final class LayerWriter {
                 writeEntry(tar, e, copyBuffer, cuts, ahead, i);
             }
         }
-        tar.finish(); // two zero records; block size 512 means no further padding
-        tar.flush();
+        tar.finish(); // two zero records
         buffered.flush();
     }
 
-    private static void writeEntry(TarArchiveOutputStream tar, LayerEntry e, byte[] buf, Cuts cuts,
+    private static void writeEntry(TarWriter tar, LayerEntry e, byte[] buf, Cuts cuts,
             SmallFileReadAhead ahead, int index) throws IOException {
         String name = e.type() == Type.DIRECTORY ? e.path() + "/" : e.path();
         TreeMap<String, byte[]> pax = new TreeMap<>();
@@ -361,32 +355,14 @@ public final class LayerWriter {
         }
         if (!pax.isEmpty()) {
             byte[] data = encodePax(pax);
-            TarArchiveEntry px = new TarArchiveEntry(paxHeaderName(name), TarConstants.LF_PAX_EXTENDED_HEADER_LC, true);
-            px.setMode(0644);
-            px.setUserId(0L);
-            px.setGroupId(0L);
-            px.setUserName("");
-            px.setGroupName("");
-            px.setLastModifiedTime(java.nio.file.attribute.FileTime.fromMillis(0));
-            px.setSize(data.length);
-            tar.putArchiveEntry(px);
+            tar.putEntry(paxHeaderName(name), TarConstants.LF_PAX_EXTENDED_HEADER_LC, 0644, 0, 0, data.length, 0, "",
+                    0, 0);
             tar.write(data);
-            tar.closeArchiveEntry();
+            tar.closeEntry();
         }
-        TarArchiveEntry te = new TarArchiveEntry(headerName, linkFlag(e.type()), true);
-        te.setMode(e.mode() & 07777);
-        te.setUserId(uid);
-        te.setGroupId(gid);
-        te.setUserName("");
-        te.setGroupName("");
-        te.setLastModifiedTime(java.nio.file.attribute.FileTime.from(Instant.ofEpochSecond(mtime)));
-        te.setSize(e.type() == Type.FILE ? e.size() : 0);
-        te.setLinkName(headerLink);
-        if (e.type() == Type.CHAR_DEVICE || e.type() == Type.BLOCK_DEVICE) {
-            te.setDevMajor(devMajor);
-            te.setDevMinor(devMinor);
-        }
-        tar.putArchiveEntry(te);
+        boolean device = e.type() == Type.CHAR_DEVICE || e.type() == Type.BLOCK_DEVICE;
+        tar.putEntry(headerName, linkFlag(e.type()), e.mode() & 07777, uid, gid, e.type() == Type.FILE ? e.size() : 0,
+                mtime, headerLink, device ? devMajor : 0, device ? devMinor : 0);
         if (ahead != null && SmallFileReadAhead.isSmall(e)) {
             tar.write(ahead.take(index)); // below a gzip chunk: no cut inside it
         } else if (e.type() == Type.FILE && e.size() > 0) {
@@ -395,10 +371,10 @@ public final class LayerWriter {
             // An empty file's source is still opened (and must be empty), so that "read once" holds for every file.
             copyContent(tar, e, buf, cuts);
         }
-        tar.closeArchiveEntry();
+        tar.closeEntry();
     }
 
-    private static void copyContent(OutputStream tar, LayerEntry e, byte[] buf, Cuts cuts) throws IOException {
+    private static void copyContent(TarWriter tar, LayerEntry e, byte[] buf, Cuts cuts) throws IOException {
         if (e.content() == null) {
             throw new IOException("layer entry \"" + e.path() + "\": a file of " + e.size() + " bytes has no content source");
         }
