@@ -86,8 +86,47 @@ final class CdsTraining {
         // is set up (or earlier where namespaces are not allowed); the status is not what is trained.
         Path runContext = Files.createDirectories(work.resolve("run"));
         Files.writeString(runContext.resolve("Dockerfile"), "FROM " + remote + "\nRUN [\"/cds-training\"]\n");
-        Main.run(new String[] {"--root", root.toString(), "build", "-q", "--insecure-registry", "127.0.0.1",
-            runContext.toString()}, new PrintWriter(Writer.nullWriter()), new PrintWriter(Writer.nullWriter()));
+        quietly("--root", root, "build", "-q", "--insecure-registry", "127.0.0.1", runContext);
+        trainRunSteps(work, remote);
+    }
+
+    /**
+     * A RUN step that makes files, built and then rebuilt after a change before it (W2's incremental build): the
+     * base image pulled and unpacked for the RUN as it comes, the upper directory's diff, the RUN's layer, a COPY
+     * --from of it and the reuse of a previous layer's gzip members.
+     * It needs a program for the image, and takes the machine's busybox when there is one (static on Debian's
+     * busybox-static, which CI installs); without one, or where RUN steps cannot run, the builds fail and train only
+     * what came before (their status is not what is trained). Lambdas and string concatenations that first run in
+     * a user's build are spun there, with the JDK's class-file API: W2's incremental build spun eight.
+     */
+    private static void trainRunSteps(Path work, String remote) throws IOException {
+        Path busybox = Path.of("/bin/busybox");
+        if (!Files.isRegularFile(busybox)) {
+            return;
+        }
+        Path context = Files.createDirectories(work.resolve("run-steps"));
+        Path root = work.resolve("run-root"); // a store of its own: its first build pulls and unpacks the base for RUN
+        Files.copy(busybox, context.resolve("busybox"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.writeString(context.resolve("Dockerfile"), "FROM " + remote + " AS gen\n"
+                + "COPY busybox /bin/busybox\n"
+                + "COPY seed.txt /seed.txt\n"
+                + "RUN [\"/bin/busybox\", \"sh\", \"-c\", \"mkdir /out && i=0 && while [ $i -lt 300 ]; do"
+                + " echo $i > /out/f$i.txt; i=$((i+1)); done\"]\n"
+                + "FROM " + remote + "\n"
+                + "COPY --from=gen /out /data\n");
+        for (int seed = 1; seed <= 2; seed++) {
+            Files.writeString(context.resolve("seed.txt"), "seed " + seed + "\n");
+            quietly("--root", root, "build", "-q", "--insecure-registry", "127.0.0.1", "-t", "cds-run:1", context);
+        }
+    }
+
+    /** Runs a command whose status and output do not matter to the training. */
+    private static void quietly(Object... args) {
+        List<String> a = new ArrayList<>();
+        for (Object o : args) {
+            a.add(o.toString());
+        }
+        Main.run(a.toArray(String[]::new), new PrintWriter(Writer.nullWriter()), new PrintWriter(Writer.nullWriter()));
     }
 
     private static void run(Object... args) {

@@ -225,9 +225,15 @@ public final class LayerWriter {
             }
             out.add(t.equals(r.mtime()) ? r : r.withMtime(t));
         }
-        out.sort(Comparator.comparing(LayerEntry::path, PATH_ORDER));
+        out.sort(ENTRY_ORDER);
         return out;
     }
+
+    /**
+     * By path, in {@link #PATH_ORDER}. A lambda of this class's, not {@code Comparator.comparing}'s: the AOT cache
+     * did not keep the proxy of that JDK call site, which every layer write then spun at run time.
+     */
+    private static final Comparator<LayerEntry> ENTRY_ORDER = (a, b) -> PATH_ORDER.compare(a.path(), b.path());
 
     private static LayerEntry hardlinkTo(LayerEntry link, LayerEntry inode, String targetPath) {
         // A hardlink shares the inode: same mode, owner, times and xattrs as its target.
