@@ -95,6 +95,38 @@ class LoadSaveTest {
         assertEquals("2000:3000", Cli.owner(rootfs, "owned/svc.txt"));
     }
 
+    /**
+     * A layer of over 1 MiB is several gzip members (written in parallel, as pigz does): a docker-archive's layer tar
+     * is all of them, its digest the diff id it is named by. The first member alone was written before.
+     */
+    @Test
+    void aLayerOfManyGzipMembersIsSavedWhole() throws IOException {
+        Path ctx = Files.createDirectories(tmp.resolve("big"));
+        byte[] data = new byte[3 * 1024 * 1024 + 123];
+        new java.util.Random(7).nextBytes(data);
+        Files.write(ctx.resolve("big.bin"), data);
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM scratch\nCOPY big.bin /big.bin\n");
+        Path out = tmp.resolve("out.tar");
+        String big = jbuild("--root", root, "-q", "-t", "big:1", "-o", "type=docker,dest=" + out, ctx).ok().out()
+                .strip();
+        Path saved = tmp.resolve("saved.tar");
+        jbuild("save", "--root", root, "-o", saved, "big:1").ok();
+        for (Path tar : List.of(out, saved)) {
+            JsonNode manifest = Cli.JSON.readTree(tarEntry(tar, "manifest.json"));
+            String layer = manifest.get(0).path("Layers").get(0).asText();
+            byte[] plain = tarEntry(tar, layer);
+            assertEquals(layer.substring(layer.lastIndexOf('/') + 1), Digest.sha256(plain).hex(), tar.toString());
+            try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(plain))) {
+                TarArchiveEntry e = in.getNextEntry();
+                assertEquals("big.bin", e.getName());
+                assertTrue(java.util.Arrays.equals(data, in.readAllBytes()), tar + ": the file whole");
+            }
+            Path fresh = tmp.resolve("fresh-" + tar.getFileName());
+            jbuild("load", "--root", fresh, "-i", tar).ok();
+            assertEquals(big, idIn(fresh, "big:1"));
+        }
+    }
+
     @Test
     void saveOciFormatIsAnOciArchive() throws IOException {
         Path tar = tmp.resolve("files-oci.tar");

@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.compressors.CompressorException;
-import org.apache.commons.compress.compressors.CompressorStreamFactory;
 
 /**
  * COPY and ADD with Docker's path rules: a destination ending in '/' (or several sources) is a
@@ -319,14 +317,9 @@ final class CopyExecutor {
     /** The tar stream of an archive (decompressed), or null when the file is not a tar archive. */
     private static InputStream tarStream(SourceFs.Stat st) throws IOException {
         InputStream raw = new BufferedInputStream(st.content().open());
-        InputStream in = raw;
-        try {
-            raw.mark(16);
-            String type = CompressorStreamFactory.detect(raw);
-            raw.reset();
-            in = new BufferedInputStream(new CompressorStreamFactory().createCompressorInputStream(type, raw));
-        } catch (CompressorException notCompressed) {
-            in = raw;
+        InputStream in = Decompression.of(raw);
+        if (in != raw) {
+            in = new BufferedInputStream(in);
         }
         in.mark(1024);
         byte[] header = in.readNBytes(512);

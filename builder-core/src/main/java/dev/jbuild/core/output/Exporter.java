@@ -35,8 +35,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.compressors.CompressorException;
-import org.apache.commons.compress.compressors.CompressorStreamFactory;
 
 /**
  * Writes a built image out of the store: an OCI image layout (directory or tar), a docker-archive
@@ -235,15 +233,7 @@ public final class Exporter {
     }
 
     private static InputStream decompressed(InputStream raw) throws IOException {
-        InputStream in = new BufferedInputStream(raw);
-        try {
-            in.mark(16);
-            String type = CompressorStreamFactory.detect(in);
-            in.reset();
-            return new CompressorStreamFactory().createCompressorInputStream(type, in);
-        } catch (CompressorException plain) {
-            return in;
-        }
+        return dev.jbuild.core.build.Decompression.of(new BufferedInputStream(raw));
     }
 
     private void writeDir(Path dir, Map<String, Content> files) throws IOException {

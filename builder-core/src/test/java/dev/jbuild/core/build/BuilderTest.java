@@ -275,6 +275,46 @@ class BuilderTest {
         }
     }
 
+    /**
+     * A .tar.gz of several gzip members (pigz, or gzip files put together) is unpacked whole, as Go's gzip reader
+     * reads every member; and an archive of a format Docker does not unpack (lz4) is copied as the file it is.
+     */
+    @Test
+    void addUnpacksEveryGzipMemberAndLeavesOtherFormatsPacked() throws Exception {
+        ByteArrayOutputStream tar = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream out = new TarArchiveOutputStream(tar)) {
+            for (String name : List.of("pkg/one.txt", "pkg/two.txt")) {
+                byte[] data = name.getBytes(StandardCharsets.UTF_8);
+                TarArchiveEntry e = new TarArchiveEntry(name);
+                e.setSize(data.length);
+                out.putArchiveEntry(e);
+                out.write(data);
+                out.closeArchiveEntry();
+            }
+        }
+        byte[] t = tar.toByteArray();
+        try (OutputStream out = Files.newOutputStream(ctx.resolve("members.tar.gz"))) {
+            for (int[] part : new int[][] {{0, 700}, {700, t.length}}) { // the second entry's header in member two
+                java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(out) {
+                    @Override
+                    public void close() throws IOException {
+                        finish(); // ends the member, keeps the file open for the next one
+                    }
+                };
+                gz.write(t, part[0], part[1] - part[0]);
+                gz.close();
+            }
+        }
+        try (OutputStream out = new org.apache.commons.compress.compressors.lz4.FramedLZ4CompressorOutputStream(
+                Files.newOutputStream(ctx.resolve("a.tar.lz4")))) {
+            out.write(t);
+        }
+        Map<String, LayerEntry> fs = fs(build("FROM scratch\nADD members.tar.gz /m/\nADD a.tar.lz4 /l/\n"));
+        assertEquals("pkg/one.txt", content(fs.get("m/pkg/one.txt")));
+        assertEquals("pkg/two.txt", content(fs.get("m/pkg/two.txt")));
+        assertEquals(LayerEntry.Type.FILE, fs.get("l/a.tar.lz4").type());
+    }
+
     /** A copy of over 256 files looks its destinations up differently (CopyExecutor's fresh directories). */
     @Test
     void aBigCopyStillRefusesToPutAFileWhereTheImageHasADirectory() throws Exception {
