@@ -163,12 +163,12 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         RegistryFlags registry;
         if (subcommandFirst(args)) {
             Global global = new Global();
-            cl = new CommandLine(global.spec);
+            cl = new CommandLine(global.spec, Specs.FACTORY);
             store = global.store;
             registry = global.registry;
         } else {
             Main main = new Main();
-            cl = new CommandLine(main.spec);
+            cl = new CommandLine(main.spec, Specs.FACTORY);
             store = main.store;
             registry = main.build.registry;
         }

@@ -3,6 +3,7 @@ package dev.jbuild.cli;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.IGetter;
 import picocli.CommandLine.Model.ISetter;
@@ -21,11 +22,42 @@ final class Specs {
     private Specs() {}
 
     /**
+     * What picocli makes objects with. Not its default factory, whose class initialiser looks for Groovy's Closure
+     * class: a class that is not there is looked up in the jar, whose directory of 6,000 entries the JVM then reads
+     * at every start, where every class a command needs comes from the AOT cache or the archive. The commands are
+     * built here, so picocli only makes the collections of repeatable options (as its default factory does: the
+     * interfaces' usual implementations) and what a spec names by class, which these specs do not.
+     */
+    static final CommandLine.IFactory FACTORY = new CommandLine.IFactory() {
+        @Override
+        @SuppressWarnings("unchecked")
+        public <K> K create(Class<K> cls) throws Exception {
+            Object made;
+            if (cls == java.util.List.class || cls == java.util.Collection.class) {
+                made = new java.util.ArrayList<>();
+            } else if (cls == java.util.SortedSet.class || cls == java.util.NavigableSet.class) {
+                made = new java.util.TreeSet<>();
+            } else if (cls == java.util.Set.class) {
+                made = new java.util.LinkedHashSet<>();
+            } else if (cls == java.util.Queue.class || cls == java.util.Deque.class) {
+                made = new java.util.ArrayDeque<>();
+            } else if (cls == java.util.SortedMap.class || cls == java.util.NavigableMap.class) {
+                made = new java.util.TreeMap<>();
+            } else if (cls == java.util.Map.class) {
+                made = new java.util.LinkedHashMap<>();
+            } else {
+                return cls.getDeclaredConstructor().newInstance();
+            }
+            return (K) made;
+        }
+    };
+
+    /**
      * A command that runs {@code command}'s {@code call()}, with {@code -h/--help} and {@code -V/--version} (what
      * {@code mixinStandardHelpOptions} adds; that mixin is itself annotated, so it is written out here).
      */
     static CommandSpec command(Object command, String name, String... description) {
-        CommandSpec spec = CommandSpec.wrapWithoutInspection(command);
+        CommandSpec spec = CommandSpec.wrapWithoutInspection(command, FACTORY);
         spec.name(name);
         spec.usageMessage().description(description);
         spec.versionProvider(new Main.Version());
