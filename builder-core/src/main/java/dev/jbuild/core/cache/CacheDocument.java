@@ -68,6 +68,10 @@ public record CacheDocument(List<Step> steps, List<MountLayer> mounts) {
         ArrayNode s = n.putArray("steps");
         for (Step st : steps) {
             ObjectNode e = StepCache.toJson(st.entry());
+            // Not when the layer was made: that depends on which build made it first on this machine, and an inline
+            // cache is part of the image's config, which SOURCE_DATE_EPOCH keeps byte-identical on any machine. A
+            // step taken from such a cache gets the time of the build that first uses it.
+            e.remove("created");
             if (st.layerIndex() != null) {
                 e.set("layerIndex", descriptor(st.layerIndex()));
             }

@@ -74,4 +74,16 @@ class CacheSpecTest {
         assertThrows(IllegalArgumentException.class,
                 () -> CacheDocument.parse("{\"schemaVersion\":1,\"steps\":[{\"key\":\"x\"}]}".getBytes()));
     }
+
+    /** When a layer was made stays in the local store: an inline cache is part of a reproducible image's config. */
+    @Test
+    void documentsLeaveOutWhenLayersWereMade() {
+        Descriptor layer = new Descriptor(MediaType.OCI_LAYER_GZIP, Digest.sha256(new byte[] {1}), 1);
+        StepCache.Entry made = new StepCache.Entry(Digest.sha256(new byte[] {6}), null, "COPY a /a", List.of(), layer,
+                Digest.sha256(new byte[] {2}), "2026-11-23T04:00:00Z");
+        CacheDocument doc = new CacheDocument(List.of(new CacheDocument.Step(made, null, null)), List.of());
+        assertFalse(new String(doc.bytes(), StandardCharsets.UTF_8).contains("created"));
+        assertNull(CacheDocument.parse(doc.bytes()).steps().get(0).entry().created());
+        assertEquals(made.layer(), CacheDocument.parse(doc.bytes()).steps().get(0).entry().layer());
+    }
 }
