@@ -125,24 +125,25 @@ final class CdsTraining {
 
     /** Runs a command whose status and output do not matter to the training. */
     private static void quietly(Object... args) {
-        List<String> a = new ArrayList<>();
-        for (Object o : args) {
-            a.add(o.toString());
-        }
-        Main.run(a.toArray(String[]::new), new PrintWriter(Writer.nullWriter()), new PrintWriter(Writer.nullWriter()));
+        Main.run(strings(args), new PrintWriter(Writer.nullWriter()), new PrintWriter(Writer.nullWriter()));
     }
 
     private static void run(Object... args) {
-        List<String> a = new ArrayList<>();
-        for (Object o : args) {
-            a.add(o.toString());
-        }
+        String[] a = strings(args);
         PrintWriter err = new PrintWriter(System.err, true);
-        int status = Main.run(a.toArray(String[]::new), new PrintWriter(Writer.nullWriter()), err);
+        int status = Main.run(a, new PrintWriter(Writer.nullWriter()), err);
         if (status != 0) {
             throw new IllegalStateException("class-data sharing training: jbuild " + String.join(" ", a)
                     + " exited with " + status);
         }
+    }
+
+    private static String[] strings(Object... args) {
+        List<String> a = new ArrayList<>();
+        for (Object o : args) {
+            a.add(o.toString());
+        }
+        return a.toArray(String[]::new);
     }
 
     /**

@@ -73,10 +73,6 @@ public final class LayerWriter {
     /** Byte order of UTF-8 paths ({@link PathOrder}). */
     public static final Comparator<String> PATH_ORDER = PathOrder.UTF8;
 
-    static int compareUtf8(String a, String b) {
-        return PathOrder.compare(a, b);
-    }
-
     /** Writes a layer with an OCI media type. */
     public static Layer write(BlobStore blobs, List<LayerEntry> entries, Compression compression,
             Instant sourceDateEpoch) throws IOException {

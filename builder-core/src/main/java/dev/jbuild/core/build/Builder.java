@@ -99,6 +99,8 @@ public final class Builder {
          * ({@link HistoryTimes}).
          */
         String layerCreated;
+        /** Whether the latest cache hit brought a layer. */
+        boolean hitLayer;
         /** Whether a step of this stage (or of what it builds on) ran rather than hit the cache. */
         boolean missed;
         /** --no-cache or --no-cache-filter for this stage. */
@@ -1137,10 +1139,7 @@ public final class Builder {
                     k.input(in.name(), in.digest());
                 }
                 if (fromCache(st, k)) {
-                    // The entry's head only (its layer), as the hit read it: not its inputs.
-                    java.util.Optional<dev.jbuild.store.StepCache.Entry> hit = store.steps().hit(k.key());
-                    boolean cachedLayer = st.config.rootfs() != null && !st.layers.isEmpty()
-                            && hit.isPresent() && hit.get().layer() != null;
+                    boolean cachedLayer = st.config.rootfs() != null && !st.layers.isEmpty() && st.hitLayer;
                     st.config = st.config.appendHistory(history(st, "RUN " + history + " # buildkit", !cachedLayer));
                     return;
                 }
@@ -1424,6 +1423,7 @@ public final class Builder {
                 return false;
             }
             dev.jbuild.store.StepCache.Entry e = hit.get();
+            st.hitLayer = e.layer() != null;
             if (e.layer() != null) {
                 Layer layer = new Layer(e.layer(), e.diffId());
                 remote.prepare(layer);

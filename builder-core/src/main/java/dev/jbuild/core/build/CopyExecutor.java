@@ -316,7 +316,7 @@ final class CopyExecutor {
 
     /** The tar stream of an archive (decompressed), or null when the file is not a tar archive. */
     private static InputStream tarStream(SourceFs.Stat st) throws IOException {
-        InputStream raw = new BufferedInputStream(st.content().open());
+        BufferedInputStream raw = new BufferedInputStream(st.content().open());
         InputStream in = Decompression.of(raw);
         if (in != raw) {
             in = new BufferedInputStream(in);

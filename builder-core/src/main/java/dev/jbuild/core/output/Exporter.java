@@ -10,6 +10,7 @@ import dev.jbuild.oci.ImageReference;
 import dev.jbuild.oci.Manifest;
 import dev.jbuild.oci.OciJson;
 import dev.jbuild.oci.OciLayout;
+import dev.jbuild.store.Compression;
 import dev.jbuild.store.LayerEntry;
 import dev.jbuild.store.LayerWriter;
 import dev.jbuild.store.Store;
@@ -232,8 +233,10 @@ public final class Exporter {
         return files;
     }
 
+    /** A layer blob's tar: gzip (every member: big layers are several) or zstd, as the store reads layers. */
     private static InputStream decompressed(InputStream raw) throws IOException {
-        return dev.jbuild.core.build.Decompression.of(new BufferedInputStream(raw));
+        BufferedInputStream in = new BufferedInputStream(raw);
+        return Compression.detect(in).decompress(in);
     }
 
     private void writeDir(Path dir, Map<String, Content> files) throws IOException {
