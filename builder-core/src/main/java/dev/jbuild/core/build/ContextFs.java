@@ -12,10 +12,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.RecursiveTask;
 
 /**
  * The build context directory as COPY and ADD see it: paths that .dockerignore excludes do not
@@ -165,46 +165,139 @@ final class ContextFs implements SourceFs {
 
     @Override
     public List<LayerEntry> walk(String dir) throws BuildException {
-        String rel = resolve(dir, true);
-        // Directories are walked in parallel ({@link Workers}). The result does not depend on the schedule: each
-        // directory's entries come sorted, and a subdirectory's are spliced in after its own entry, in order.
-        try {
-            return Workers.POOL.invoke(new Walk(rel));
-        } catch (WalkFailure f) {
-            throw f.cause;
-        }
+        return new Walk(resolve(dir, true)).run();
     }
 
-    /** A BuildException through the fork/join framework, which carries only unchecked ones. */
-    private static final class WalkFailure extends RuntimeException {
-        final BuildException cause;
+    /**
+     * One walk of a directory tree: the calling thread and helpers on {@link Workers} take directories from one queue
+     * until none is left, each listing a directory and queueing its subdirectories; the entries are then put in walk
+     * order (sorted, each directory followed by what it holds), so the result does not depend on the schedule.
+     *
+     * <p>A queue, not fork/join: with a task per directory that joins its subdirectories' tasks, a worker joining a
+     * task that another had stolen blocked, and the walk of a 20,000-file context ran on one thread of two.
+     */
+    private final class Walk {
+        /** The directories not yet listed. Guarded by {@code this}, as are the fields after it. */
+        private final ArrayDeque<Dir> queue = new ArrayDeque<>();
+        /** Directories queued or being listed: the walk is done when none is left. */
+        private int pending;
+        private BuildException failure;
+        private RuntimeException unchecked;
+        private final Dir top;
 
-        WalkFailure(BuildException cause) {
-            super(cause.getMessage(), cause, false, false);
-            this.cause = cause;
+        Walk(String rel) {
+            top = new Dir(rel);
+            queue.add(top);
+            pending = 1;
         }
-    }
 
-    /** The entries below one directory, in walk order: sorted, each directory followed by what it holds. */
-    private final class Walk extends RecursiveTask<List<LayerEntry>> {
-        private final String dir;
-
-        Walk(String dir) {
-            this.dir = dir;
+        List<LayerEntry> run() throws BuildException {
+            int helpers = Workers.POOL.getParallelism() - 1;
+            for (int i = 0; i < helpers; i++) {
+                Workers.POOL.execute(new Helper());
+            }
+            work();
+            synchronized (this) {
+                if (failure != null) {
+                    throw failure;
+                }
+                if (unchecked != null) {
+                    throw unchecked;
+                }
+            }
+            return assemble();
         }
 
-        @Override
-        protected List<LayerEntry> compute() {
-            try {
-                return walkDir();
-            } catch (BuildException e) {
-                throw new WalkFailure(e);
+        /** A pool thread's share of the walk. */
+        private final class Helper implements Runnable {
+            @Override
+            public void run() {
+                work();
             }
         }
 
-        private List<LayerEntry> walkDir() throws BuildException {
+        /** Lists queued directories until none is left to list or being listed, or the walk failed. */
+        private void work() {
+            Dir d;
+            while ((d = next()) != null) {
+                List<Dir> found = new ArrayList<>();
+                try {
+                    d.parts = list(d.rel, found);
+                } catch (BuildException e) {
+                    fail(e, null);
+                } catch (RuntimeException e) {
+                    fail(null, e);
+                }
+                done(found);
+            }
+        }
+
+        /** The next directory to list, waiting while others list and may find more; null when the walk is over. */
+        private synchronized Dir next() {
+            while (failure == null && unchecked == null) {
+                Dir d = queue.poll();
+                if (d != null || pending == 0) {
+                    return d;
+                }
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    fail(new BuildException("interrupted while walking \"" + top.rel + "\""), null);
+                }
+            }
+            return null;
+        }
+
+        /** One directory listed: its subdirectories queued (when the walk goes on), and a waiting caller woken. */
+        private synchronized void done(List<Dir> found) {
+            if (failure == null && unchecked == null) {
+                queue.addAll(found);
+                pending += found.size();
+            }
+            if (--pending == 0 || !found.isEmpty() || failure != null || unchecked != null) {
+                notifyAll();
+            }
+        }
+
+        private synchronized void fail(BuildException e, RuntimeException u) {
+            notifyAll();
+            if (failure == null && unchecked == null) {
+                failure = e;
+                unchecked = u;
+            }
+            // directories still queued will never be listed
+            pending -= queue.size();
+            queue.clear();
+        }
+
+        /** The entries of every directory, each directory's entry followed by what it holds. */
+        private List<LayerEntry> assemble() {
+            List<LayerEntry> out = new ArrayList<>();
+            ArrayDeque<Object> stack = new ArrayDeque<>();
+            push(stack, top);
+            Object next;
+            while ((next = stack.poll()) != null) {
+                if (next instanceof Dir d) {
+                    push(stack, d);
+                } else {
+                    out.add((LayerEntry) next);
+                }
+            }
+            return out;
+        }
+
+        /** A directory's parts on top of the stack, first part first. */
+        private static void push(ArrayDeque<Object> stack, Dir d) {
+            for (int i = d.parts.length - 1; i >= 0; i--) {
+                stack.push(d.parts[i]);
+            }
+        }
+
+        /** The sorted entries of one directory, a {@link Dir} after each directory walked below, added to FOUND. */
+        private Object[] list(String dir, List<Dir> found) throws BuildException {
             if (nativeListing) {
-                return walkListed();
+                return listNative(dir, found);
             }
             // The listed paths are kept and stat'ed as they are: resolving each name against the root again cost
             // as much as the stat itself in a 20,000-file context.
@@ -223,11 +316,11 @@ final class ContextFs implements SourceFs {
                 byName.put(names[i], listed.get(i));
             }
             java.util.Arrays.sort(names);
-            return walkNames(names, (rel, i) -> entry(rel, byName.get(names[i])));
+            return listNames(dir, names, (rel, i) -> entry(rel, byName.get(names[i])), found);
         }
 
         /** The directory's entries from one native listing: the same entries, stamps and order as the JDK's path. */
-        private List<LayerEntry> walkListed() throws BuildException {
+        private Object[] listNative(String dir, List<Dir> found) throws BuildException {
             Path dirPath = root.resolve(dir);
             DirectoryListing.Entry[] listed;
             try {
@@ -240,7 +333,7 @@ final class ContextFs implements SourceFs {
             for (int i = 0; i < names.length; i++) {
                 names[i] = listed[i].name();
             }
-            return walkNames(names, (rel, i) -> entry(rel, dirPath, listed[i]));
+            return listNames(dir, names, (rel, i) -> entry(rel, dirPath, listed[i]), found);
         }
 
         /** How the I-th of the sorted names becomes its entry (null: gone, or a kind of file not copied). */
@@ -248,26 +341,22 @@ final class ContextFs implements SourceFs {
             LayerEntry of(String rel, int i) throws BuildException;
         }
 
-        /** The entries of the sorted names, each directory followed by its walk (started as it is met). */
-        private List<LayerEntry> walkNames(String[] names, EntryOf entryOf) throws BuildException {
+        private Object[] listNames(String dir, String[] names, EntryOf entryOf, List<Dir> found)
+                throws BuildException {
             List<Object> parts = new ArrayList<>(names.length);
-            try {
-                for (int i = 0; i < names.length; i++) {
-                    visit(names[i], i, entryOf, parts);
-                }
-            } catch (BuildException | RuntimeException e) {
-                cancel(parts);
-                throw e;
+            for (int i = 0; i < names.length; i++) {
+                visit(dir, names[i], i, entryOf, parts, found);
             }
-            return assemble(parts);
+            return parts.toArray();
         }
 
         /**
-         * Adds one listed name's entry and, for a directory, its walk (forked) to the parts. Per name, not in the loop
+         * Adds one listed name's entry and, for a directory, its {@link Dir} to the parts. Per name, not in the loop
          * above: the build's code is compiled by C1 alone, which compiles a method called 20,000 times early in a big
          * walk but leaves a loop of a hundred names per call interpreted for most of it.
          */
-        private void visit(String name, int i, EntryOf entryOf, List<Object> parts) throws BuildException {
+        private void visit(String dir, String name, int i, EntryOf entryOf, List<Object> parts, List<Dir> found)
+                throws BuildException {
             String rel = FileTree.join(dir, name);
             boolean excluded = ignore.matches(rel);
             // A name that is not UTF-8 is looked up by its decoded form, which fails and is reported below.
@@ -285,36 +374,21 @@ final class ContextFs implements SourceFs {
                 parts.add(e);
             }
             if (e.type() == LayerEntry.Type.DIRECTORY && (!excluded || ignore.mayReincludeBelow(rel))) {
-                Walk sub = new Walk(rel);
-                sub.fork();
+                Dir sub = new Dir(rel);
                 parts.add(sub);
+                found.add(sub);
             }
         }
+    }
 
-        private static void cancel(List<Object> parts) {
-            for (Object part : parts) {
-                if (part instanceof Walk w) {
-                    w.cancel(false);
-                }
-            }
-        }
+    /** A directory of a walk: its path, and once listed its parts (entries, and a Dir after each walked directory). */
+    private static final class Dir {
+        final String rel;
+        /** Written by the thread that lists it, read after the walk's lock says all are done. */
+        Object[] parts;
 
-        /** The entries in order, each subdirectory's walk joined in its place. */
-        private static List<LayerEntry> assemble(List<Object> parts) {
-            List<LayerEntry> out = new ArrayList<>(parts.size());
-            for (Object part : parts) {
-                assemble(out, part);
-            }
-            return out;
-        }
-
-        /** One part in its place (per part, for C1: see {@link #visit}). */
-        private static void assemble(List<LayerEntry> out, Object part) {
-            if (part instanceof Walk w) {
-                out.addAll(w.join());
-            } else {
-                out.add((LayerEntry) part);
-            }
+        Dir(String rel) {
+            this.rel = rel;
         }
     }
 
