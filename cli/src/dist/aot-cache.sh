@@ -47,7 +47,7 @@ fi
 opts="-XX:+UseSerialGC --enable-native-access=ALL-UNNAMED -Xlog:aot*=off -Xlog:cds*=off"
 rm -rf "$work"
 # shellcheck disable=SC2086
-"$java" -XX:AOTMode=record -XX:AOTConfiguration="$work.aotconf" $opts \
+"$java" -XX:AOTMode=record -XX:AOTConfiguration="$work.aotconf" $opts -Djbuild.native="$lib/native" \
     -cp "$lib/jbuild.jar" dev.jbuild.cli.CdsTraining "$context" "$work"
 # shellcheck disable=SC2086
 if "$java" -XX:AOTMode=create -XX:AOTConfiguration="$work.aotconf" -XX:AOTCache="$lib/jbuild.aot" $opts \

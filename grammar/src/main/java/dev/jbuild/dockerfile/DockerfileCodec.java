@@ -38,6 +38,11 @@ public final class DockerfileCodec {
     private DockerfileCodec() {}
 
     private static String parserBuild() {
+        // The packaged command's launcher names the build of the jar it runs, which spares opening the jar to read it.
+        String packaged = System.getProperty("jbuild.parser.build");
+        if (packaged != null && !packaged.isEmpty() && !packaged.startsWith("@")) {
+            return packaged + " v" + VERSION;
+        }
         try (InputStream in = DockerfileCodec.class.getResourceAsStream("parser-build.properties")) {
             Properties p = new Properties();
             if (in != null) {

@@ -265,6 +265,7 @@ class OciJsonTest {
         assertEquals("2024-01-02T03:04:05.00000012Z",
                 OciJson.formatTime(Instant.parse("2024-01-02T03:04:05.000000120Z")));
         assertEquals("1970-01-01T00:00:00Z", OciJson.formatTime(Instant.EPOCH));
+        assertEquals("0005-11-30T23:59:09.000000001Z", OciJson.formatTime(Instant.parse("0005-11-30T23:59:09.000000001Z")));
         assertThrows(IllegalArgumentException.class, () -> OciJson.formatTime(Instant.parse("+10000-01-01T00:00:00Z")));
     }
 
