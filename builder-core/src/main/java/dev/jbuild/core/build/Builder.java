@@ -93,6 +93,8 @@ public final class Builder {
         final Map<String, String> buildArgs = new LinkedHashMap<>();
         /** The cache key of the filesystem so far. */
         Digest key;
+        /** Whether the stage has RUN steps. */
+        boolean runs;
         /**
          * When the layer of this stage's latest step was made (RFC 3339): now for a step that ran, the time its
          * cache entry kept for a hit. Its history entry carries it; metadata entries get theirs at the end
@@ -529,6 +531,9 @@ public final class Builder {
          */
         void buildStage(Stage s) throws BuildException, IOException {
             StageState st = new StageState();
+            for (Instruction ins : s.instructions()) {
+                st.runs |= ins instanceof Instruction.Run;
+            }
             int fromLine = s.from().range().startLine();
             String from;
             try {
@@ -1463,6 +1468,9 @@ public final class Builder {
         }
 
         private void explainMiss(StageState st, StepKey k) throws IOException {
+            if (st.runs) {
+                LoggingBackend.anticipate(); // the stage's RUN steps run from here on
+            }
             if (req.cache().explain()) {
                 String why = st.noCache ? "the cache is disabled for this stage"
                         : StepKey.explain(k, store.steps().children(k.parent()), st.missed);

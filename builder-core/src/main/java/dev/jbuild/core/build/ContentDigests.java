@@ -147,7 +147,7 @@ public final class ContentDigests {
             return;
         }
         Files.createDirectories(file.getParent());
-        Path tmp = Files.createTempFile(file.getParent(), file.getFileName() + ".", ".in");
+        Path tmp = dev.jbuild.store.Fs.newTempFile(file.getParent(), file.getFileName().toString(), ".in");
         Files.write(tmp, content);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }

@@ -164,6 +164,7 @@ final class ImageSource {
         if (local.isPresent() && (!pull || ref.digest() != null)) {
             return local.get();
         }
+        LoggingBackend.anticipate(); // OkHttp's first logger, while its client gets ready
         try (RegistryClient client = new RegistryClient(registry)) {
             if (local.isPresent()) {
                 Descriptor remote = client.resolve(ref, want);

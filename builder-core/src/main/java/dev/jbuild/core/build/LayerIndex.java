@@ -307,7 +307,7 @@ public final class LayerIndex {
         }
         Files.createDirectories(file.getParent());
         // A unique name: stages built in parallel may install the same index at once.
-        Path tmp = Files.createTempFile(file.getParent(), file.getFileName() + ".", ".in");
+        Path tmp = dev.jbuild.store.Fs.newTempFile(file.getParent(), file.getFileName().toString(), ".in");
         Files.write(tmp, index);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         if (read(storeRoot, diffId) == null) {
