@@ -182,7 +182,8 @@ final class ContextFs implements SourceFs {
         /** Directories queued or being listed: the walk is done when none is left. */
         private int pending;
         private BuildException failure;
-        private RuntimeException unchecked;
+        /** A RuntimeException or an Error. */
+        private Throwable unchecked;
         private final Dir top;
 
         Walk(String rel) {
@@ -201,8 +202,11 @@ final class ContextFs implements SourceFs {
                 if (failure != null) {
                     throw failure;
                 }
+                if (unchecked instanceof Error err) {
+                    throw err;
+                }
                 if (unchecked != null) {
-                    throw unchecked;
+                    throw (RuntimeException) unchecked;
                 }
             }
             return assemble();
@@ -225,10 +229,11 @@ final class ContextFs implements SourceFs {
                     d.parts = list(d.rel, found);
                 } catch (BuildException e) {
                     fail(e, null);
-                } catch (RuntimeException e) {
-                    fail(null, e);
+                } catch (RuntimeException | Error e) {
+                    fail(null, e); // an Error too: the caller would otherwise wait for this directory forever
+                } finally {
+                    done(found);
                 }
-                done(found);
             }
         }
 
@@ -260,7 +265,7 @@ final class ContextFs implements SourceFs {
             }
         }
 
-        private synchronized void fail(BuildException e, RuntimeException u) {
+        private synchronized void fail(BuildException e, Throwable u) {
             notifyAll();
             if (failure == null && unchecked == null) {
                 failure = e;
