@@ -53,8 +53,15 @@ sleep 5
 mkdir -p "$RESULTS_DIR"
 "$shared/registry.sh" start
 "$shared/bases.sh" all
+# The status is read whole before it is matched: with pipefail, `peers.sh status | grep -q` fails when grep stops
+# reading at its match (SIGPIPE), and dockerd was never stopped at the end.
+dockerd_up() {
+    local status
+    status="$("$shared/peers.sh" status 2>/dev/null || true)"
+    grep -q '^dockerd running' <<<"$status"
+}
 docker_was_up=0
-"$shared/peers.sh" status 2>/dev/null | grep -q '^dockerd running' && docker_was_up=1
+dockerd_up && docker_was_up=1
 
 # The machine's load while we measure: one /proc/loadavg sample every 10 s.
 (while sleep 10; do echo "$(date +%s) $(cut -d' ' -f1-3 /proc/loadavg)"; done) >> "$RESULTS_DIR/load.txt" &
@@ -80,7 +87,7 @@ done
 { date -u +%FT%TZ; uptime; } > "$RESULTS_DIR/end.txt"
 kill $sampler 2>/dev/null || true
 
-if [ "$docker_was_up" = 0 ] && "$shared/peers.sh" status 2>/dev/null | grep -q '^dockerd running'; then
+if [ "$docker_was_up" = 0 ] && dockerd_up; then
     "$shared/peers.sh" stop-docker
 fi
 python3 "$here/render-results.py" "$RESULTS_DIR" "$root" "$PEERS" > "$RESULTS_DIR/RESULTS.md"
