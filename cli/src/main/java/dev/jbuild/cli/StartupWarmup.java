@@ -8,9 +8,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Work that every build pays once per process, started on a second thread while the main thread parses the command
- * line and the Dockerfile: the JDK's NIO library, the first digest (libcrypto's loading), the JSON reader and the OCI records' codecs,
- * Jackson's generator, and the bootstrap of record equality, which the stage threads need first. Nothing here has an effect a command
- * could see: it fills the same caches the command would fill. (A third thread warming the Dockerfile parser was
+ * line and the Dockerfile: the JDK's NIO library, the first digest (libcrypto's loading), the JSON reader and the
+ * OCI records' codecs, Jackson's generator, and the bootstrap of record equality, which the stage threads need
+ * first. Nothing here has an effect a command could see: it fills the same caches the command would fill. (A third thread warming the Dockerfile parser was
  * tried: on two cores it made no-op builds slower.)
  */
 final class StartupWarmup {
@@ -51,7 +51,8 @@ final class StartupWarmup {
         try {
             // The JDK's NIO library, loaded by the first file channel (~6 ms): the main thread's first read of the
             // store or the Dockerfile would load it.
-            try (java.nio.channels.FileChannel ignored = java.nio.channels.FileChannel.open(java.nio.file.Path.of("/dev/null"))) {
+            try (java.nio.channels.FileChannel ignored =
+                    java.nio.channels.FileChannel.open(java.nio.file.Path.of("/dev/null"))) {
                 // only opened
             } catch (java.io.IOException e) {
                 // no /dev/null: the command loads it when it first reads a file

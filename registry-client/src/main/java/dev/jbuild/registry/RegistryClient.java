@@ -46,36 +46,6 @@ public final class RegistryClient implements AutoCloseable {
     private final Puller puller = new Puller(this);
     private final Pusher pusher = new Pusher(this);
 
-    private static final java.util.concurrent.atomic.AtomicBoolean WARMING = new java.util.concurrent.atomic.AtomicBoolean();
-
-    /**
-     * Starts, on a thread of its own, the set-up that a JVM's first client pays on its caller's thread: OkHttp's
-     * platform, which it asks for even for plain HTTP (its class initialiser loads every JCA security provider,
-     * ~30 ms), and the JDK's IDN tables that OkHttp's URL parsing loads. Meanwhile the caller builds its client
-     * (OkHttp's first logger), so a cold build's first pull starts sooner. Once per JVM; it changes nothing a
-     * client could see.
-     */
-    public static void warmUp() {
-        if (WARMING.compareAndSet(false, true)) {
-            Thread t = new Thread(new WarmUp(), "jbuild-registry-warmup");
-            t.setDaemon(true);
-            t.start();
-        }
-    }
-
-    /** A class, not a lambda: one that the AOT cache lacks is spun at run time. */
-    private static final class WarmUp implements Runnable {
-        @Override
-        public void run() {
-            try {
-                okhttp3.internal.platform.Platform.Companion.get();
-                java.net.IDN.toASCII("localhost");
-            } catch (RuntimeException | LinkageError e) {
-                // optional: whatever fails here fails again where a client does it, and is reported there
-            }
-        }
-    }
-
     public RegistryClient(RegistryOptions options) {
         this.options = options;
         this.transport = new Transport(options);

@@ -165,7 +165,6 @@ final class ImageSource {
             return local.get();
         }
         LoggingBackend.anticipate(); // OkHttp's first logger, while its client gets ready
-        RegistryClient.warmUp();
         try (RegistryClient client = new RegistryClient(registry)) {
             if (local.isPresent()) {
                 Descriptor remote = client.resolve(ref, want);
