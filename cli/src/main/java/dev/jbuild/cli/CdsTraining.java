@@ -39,7 +39,8 @@ final class CdsTraining {
         // Main.main asks this at every start (this process is root or not, whatever the answer): a class that the
         // cache lacks is read from the jar, whose directory of 6,000 entries the JVM then reads (~15 ms).
         dev.jbuild.executor.UserNamespace.wanted();
-        StartupWarmup.startFor(new String[] {"build"}).join(); // the thread a command starts
+        // the thread a command starts, for a first build: with the registry client's set-up
+        StartupWarmup.startFor(new String[] {"--root", root.toString(), "build"}).join();
         run("--root", root, "build", "-q", "-t", image, context);
         run("--root", root, "build", "-q", "-t", image, "--compression", "zstd", context);
         run("--root", root, "build", "-q", "-t", image, context);

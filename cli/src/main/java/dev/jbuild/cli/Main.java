@@ -77,17 +77,28 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
      * would otherwise model at every start only to find them unused.
      */
     static boolean subcommandFirst(String[] args) {
+        String first = firstWord(args);
+        return first != null && SUBCOMMANDS.containsKey(first) && !first.equals("help");
+    }
+
+    /** The command the arguments name: a subcommand, or "build" for {@code jbuild [OPTIONS] CONTEXT}; else null. */
+    static String command(String[] args) {
+        String first = firstWord(args);
+        return first == null ? null : SUBCOMMANDS.containsKey(first) ? first : "build";
+    }
+
+    /** The first argument that is not a top-level option or its value. */
+    private static String firstWord(String[] args) {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (GLOBAL_OPTIONS.contains(a)) {
                 i++; // its value
-            } else if (a.startsWith("--") && a.indexOf('=') > 0 && GLOBAL_OPTIONS.contains(a.substring(0, a.indexOf('=')))) {
-                continue;
-            } else {
-                return SUBCOMMANDS.containsKey(a) && !a.equals("help");
+            } else if (!(a.startsWith("--") && a.indexOf('=') > 0
+                    && GLOBAL_OPTIONS.contains(a.substring(0, a.indexOf('='))))) {
+                return a;
             }
         }
-        return false;
+        return null;
     }
 
     private static final String[] DESCRIPTION = {"A daemonless OCI image builder for Dockerfiles.",

@@ -4,13 +4,17 @@ import dev.jbuild.oci.Digest;
 import dev.jbuild.oci.ImageConfig;
 import dev.jbuild.oci.Manifest;
 import dev.jbuild.oci.OciJson;
+import dev.jbuild.registry.RegistryClient;
+import dev.jbuild.store.Store;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * Work that every build pays once per process, started on a second thread while the main thread parses the command
  * line and the Dockerfile: the JDK's NIO library, the first digest (libcrypto's loading), the JSON reader and the
  * OCI records' codecs, Jackson's generator, and the bootstrap of record equality, which the stage threads need
- * first. Nothing here has an effect a command could see: it fills the same caches the command would fill. (A third thread warming the Dockerfile parser was
+ * first; then, for a command that will likely pull or push, the JDK's set-up for the registry client. Nothing here has an effect a command could see: it fills the same caches the command would fill. (A third thread warming the Dockerfile parser was
  * tried: on two cores it made no-op builds slower.)
  */
 final class StartupWarmup {
@@ -28,7 +32,7 @@ final class StartupWarmup {
         }
         // A class, not a method reference: CdsTraining starts the thread here too, but a lambda that the AOT cache
         // lacks is spun at run time, and the first one makes the main thread set up the JDK's class-file API.
-        Thread t = new Thread(new Task(), "jbuild-warmup");
+        Thread t = new Thread(new Task(args), "jbuild-warmup");
         t.setDaemon(true);
         t.setPriority(Thread.MIN_PRIORITY);
         t.start();
@@ -36,10 +40,47 @@ final class StartupWarmup {
     }
 
     private static final class Task implements Runnable {
+        private final String[] args;
+
+        Task(String[] args) {
+            this.args = args.clone();
+        }
+
         @Override
         public void run() {
             StartupWarmup.run();
+            try {
+                if (registryLikely(args)) {
+                    // In the order the first pull needs them: its client, its first URL, OkHttp's first logger.
+                    RegistryClient.warmUpJdk();
+                    java.util.logging.LogManager.getLogManager();
+                }
+            } catch (RuntimeException | LinkageError e) {
+                // optional, as above
+            }
         }
+    }
+
+    /**
+     * Whether the command will talk to a registry before anything else: a push or a pull, or the first build of a
+     * store (on a new machine, a CI runner's fresh store), whose base images must come from a registry. A guess from
+     * the command line alone, made while the main thread parses it: a wrong one costs this thread ~30 ms of CPU
+     * once, and a store's later builds, which pull only when a base changes, leave the work to the first request.
+     */
+    static boolean registryLikely(String[] args) {
+        String command = Main.command(args);
+        Path root = null;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--root") && i + 1 < args.length) {
+                root = Path.of(args[++i]);
+            } else if (args[i].startsWith("--root=")) {
+                root = Path.of(args[i].substring("--root=".length()));
+            }
+        }
+        if ("push".equals(command) || "pull".equals(command)) {
+            return true;
+        }
+        return "build".equals(command) && !Files.isDirectory(root != null ? root : Store.defaultRoot());
     }
 
     private static final String CONFIG = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"A=1\"]},"

@@ -178,4 +178,27 @@ class CommandLineModelTest {
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().startsWith("Usage: jbuild tag"), r.out());
     }
+
+    @Test
+    void theCommandIsNamedOrTheBareBuild() {
+        assertEquals("push", Main.command(new String[] {"--root", "push", "push", "x"}));
+        assertEquals("build", Main.command(new String[] {"--insecure-registry=h:5000", "build", "."}));
+        assertEquals("build", Main.command(new String[] {"-t", "pull", "."}));
+        assertEquals("images", Main.command(new String[] {"--config", "c", "images"}));
+        assertNull(Main.command(new String[] {"--root", "r"}));
+    }
+
+    @Test
+    void aFirstBuildOnAStoreIsExpectedToPull(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path fresh = tmp.resolve("fresh");
+        Path used = tmp.resolve("used");
+        java.nio.file.Files.createDirectories(used);
+        assertTrue(StartupWarmup.registryLikely(new String[] {"--root", fresh.toString(), "build", "."}));
+        assertTrue(StartupWarmup.registryLikely(new String[] {"--root=" + fresh, "-t", "x", "."}));
+        assertFalse(StartupWarmup.registryLikely(new String[] {"--root", used.toString(), "build", "."}));
+        assertFalse(StartupWarmup.registryLikely(new String[] {"build", "--root", used.toString(), "."}));
+        assertTrue(StartupWarmup.registryLikely(new String[] {"--root", used.toString(), "push", "x"}));
+        assertTrue(StartupWarmup.registryLikely(new String[] {"--root", used.toString(), "pull", "x"}));
+        assertFalse(StartupWarmup.registryLikely(new String[] {"--root", fresh.toString(), "images"}));
+    }
 }

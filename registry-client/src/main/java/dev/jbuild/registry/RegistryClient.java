@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.HttpUrl;
 
 /**
  * The OCI distribution client: pulls images into a {@link Store} and pushes them from it, as docker and
@@ -57,6 +58,19 @@ public final class RegistryClient implements AutoCloseable {
             return t;
         };
         this.executor = Executors.newFixedThreadPool(options.parallelism(), tf);
+    }
+
+    /**
+     * Does, on the calling thread, the JDK's one-time set-up that a JVM's first registry request pays: OkHttp's
+     * platform check lists the security providers, which loads every one of them (~20 ms of CPU), and its URL
+     * parser canonicalizes hosts with the JDK's IDN tables. A command that will talk to a registry calls this on a
+     * thread of its own while it parses its input; the client then finds it done. Nothing here can fail a later
+     * request or change what it does.
+     */
+    public static void warmUpJdk() {
+        java.security.Security.getProviders();
+        HttpUrl.get("http://localhost/");
+        java.net.ProxySelector.getDefault();
     }
 
     /** A client with {@link RegistryOptions#defaults()}. */
