@@ -74,7 +74,8 @@ jbuild_peer() {
     BUILDER_CMD="$here/jbuild-peer.sh build --insecure-registry $REG_ADDR" \
     PUSH_CMD="$here/jbuild-peer.sh push --insecure-registry $REG_ADDR" \
     WIPE_CMD="rm -rf /tmp/bench-jbuild" \
-    JBUILD_BENCH_ROOT=/tmp/bench-jbuild/root JBUILD_RSS_LOG="$RESULTS_DIR/jbuild-rss.tsv" \
+    JBUILD_BIN="$root/cli/target/jbuild/bin/jbuild" JBUILD_BENCH_ROOT=/tmp/bench-jbuild/root \
+    JBUILD_RSS_LOG="$RESULTS_DIR/jbuild-rss.tsv" \
         "$shared/run-bench.sh" jbuild "$1"
 }
 export REG_ADDR="${REG_ADDR:-127.0.0.1:5000}"
