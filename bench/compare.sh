@@ -79,9 +79,19 @@ jbuild_peer() {
         "$shared/run-bench.sh" jbuild "$1"
 }
 export REG_ADDR="${REG_ADDR:-127.0.0.1:5000}"
+# Each builder starts on a settled machine: the one before it may leave hundreds of MB to write back (W3's context
+# and layers, W4's Debian) and its daemon busy. jbuild's W2 no-op measured 0.23 s (min 0.20) in the full run at
+# 1550ef4, where it came right after the W1 runs of BuildKit and Buildah, and 0.12-0.16 s in runs of jbuild alone.
+# Every builder, jbuild included, gets the same pause.
+settle() {
+    sync
+    sleep "${SETTLE:-3}"
+}
 for w in "${workloads[@]}"; do
+    settle
     jbuild_peer "$w"
     for p in $PEERS; do
+        settle
         ( unset BUILDER_CMD PUSH_CMD WIPE_CMD; "$shared/run-bench.sh" "$p" "$w" )
     done
 done
