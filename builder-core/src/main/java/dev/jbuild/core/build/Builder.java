@@ -966,6 +966,18 @@ public final class Builder {
                     return;
                 }
             }
+            // A big COPY from the context whose sources walk as they did when this step was last made after the same
+            // layers: the step key it had then, without mapping each entry to its destination and keying it.
+            boolean fromContext = from.isEmpty() && !add && contents.isEmpty() && downloads.isEmpty() && !st.noCache;
+            Digest walkMemo = fromContext && !copyMemo.isEmpty()
+                    ? contextCopyMemo(st, keyInstruction, sources, dest) : null;
+            if (walkMemo != null) {
+                java.util.Optional<Digest> remembered = store.steps().memo(walkMemo);
+                if (remembered.isPresent() && cached(st, remembered.get())) {
+                    st.config = st.config.appendHistory(history(st, msg.toString(), false));
+                    return;
+                }
+            }
             Users.Ids owner = chown.isEmpty() ? null : resolveUser(ins, chown, st.tree);
             ChmodSpec mode = null;
             if (!chmod.isEmpty()) {
@@ -1002,6 +1014,8 @@ public final class Builder {
             Digest fingerprint = big && !copyMemo.isEmpty() ? CopyMemo.fingerprint(entries) : null;
             List<dev.jbuild.store.StepCache.Input> memo = fingerprint == null ? null : copyMemo.get(fingerprint);
             boolean known = memo != null || hasher.allKnown(entries);
+            // Whether the key's file inputs are the stat cache's digests for the stamps walked (see CopyMemo).
+            boolean trusted;
             if (!known && !cacheMayHold(st, k)) {
                 // No cached step can match: write the layer first, digesting each file as the writer reads it,
                 // so that a cold COPY reads its sources once instead of hashing them and then reading them again.
@@ -1012,13 +1026,15 @@ public final class Builder {
                 record(st, k, layer);
                 // Remembered now when the stat cache has every file (they were digested as the layer was written),
                 // so that the first no-op build is as fast as the next ones.
-                if (big && hasher.allKnown(entries)) {
+                trusted = big && hasher.allKnown(entries);
+                if (trusted) {
                     Digest fp = CopyMemo.fingerprint(entries);
                     if (fp != null) {
                         copyMemo.put(fp, k.inputs().subList(before, k.inputs().size()));
                     }
                 }
             } else {
+                trusted = known;
                 if (memo != null) {
                     for (dev.jbuild.store.StepCache.Input i : memo) {
                         k.input(i.name(), i.digest());
@@ -1039,7 +1055,50 @@ public final class Builder {
             if (stepMemo != null) {
                 store.steps().putMemo(stepMemo, st.key);
             }
+            if (fromContext && big && trusted) {
+                Digest m = walkMemo != null ? walkMemo : contextCopyMemo(st, keyInstruction, sources, dest);
+                if (m != null) {
+                    store.steps().putMemo(m, st.key);
+                }
+            }
             st.config = st.config.appendHistory(history(st, msg.toString(), false));
+        }
+
+        /**
+         * The memo of a COPY from the context whose sources are all directories (no pattern): the step's key
+         * before its inputs, the layers it copies onto, the destination, and each source's resolved path, own
+         * metadata and the fingerprint of its walk (every entry's path, kind, mode, size and stamp; see
+         * {@link CopyMemo#fingerprint}). What the COPY makes is a function of these, and its files' digests are the
+         * stat cache's for those stamps. Null when a source is not such a directory, or the walks are small, or an
+         * entry has no stamp.
+         */
+        private Digest contextCopyMemo(StageState st, String keyInstruction, List<String> sources, String dest)
+                throws BuildException {
+            List<String> parts = new ArrayList<>();
+            parts.add("COPY context");
+            parts.add(key(st, keyInstruction).key().toString());
+            parts.add(st.workdir);
+            parts.add(dest);
+            parts.add(layerList(st.layers));
+            int entries = 0;
+            for (String src : sources) {
+                if (Glob.hasMeta(src)) {
+                    return null;
+                }
+                SourceFs.Stat top = context.stat(src, true);
+                if (top == null || !top.isDirectory()) {
+                    return null;
+                }
+                List<LayerEntry> walk = context.walk(src);
+                entries += walk.size();
+                Digest fp = CopyMemo.fingerprint(walk);
+                if (fp == null) {
+                    return null;
+                }
+                parts.add(src + "\u0000" + context.resolve(src) + "\u0000" + top.mode() + " " + top.uid() + ":"
+                        + top.gid() + " " + top.mtime() + "\u0000" + fp);
+            }
+            return entries > CopyMemo.MIN_ENTRIES ? StepKey.memo(parts.toArray(new String[0])) : null;
         }
 
         private static String layerList(List<Descriptor> layers) {

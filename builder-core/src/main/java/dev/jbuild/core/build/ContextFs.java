@@ -163,9 +163,24 @@ final class ContextFs implements SourceFs {
         return names;
     }
 
+    /**
+     * Each directory's walk, made once per build: a big COPY's memo ({@code Builder}) fingerprints the walk its copy
+     * then uses, and two COPYs of one directory see the same files (BuildKit, too, reads the context once).
+     */
+    private final Map<String, List<LayerEntry>> walks = new java.util.concurrent.ConcurrentHashMap<>();
+
     @Override
     public List<LayerEntry> walk(String dir) throws BuildException {
-        return new Walk(resolve(dir, true)).run();
+        String rel = resolve(dir, true);
+        List<LayerEntry> done = walks.get(rel);
+        if (done == null) {
+            List<LayerEntry> walked = java.util.Collections.unmodifiableList(new Walk(rel).run());
+            done = walks.putIfAbsent(rel, walked);
+            if (done == null) {
+                done = walked;
+            }
+        }
+        return done;
     }
 
     /**

@@ -159,6 +159,25 @@ class BigContextCacheTest {
 
         assertEquals(removed, build(store).manifestDescriptor().digest());
         assertEquals(1, cached(), "and then it hits again: " + progress);
+        // ...by the memo of its walk, which is in the step cache now (Builder.contextCopyMemo).
+        try (Stream<Path> m = Files.walk(store.root().resolve("steps/by-memo"))) {
+            assertTrue(m.anyMatch(Files::isRegularFile), "no memo of the COPY's walk");
+        }
+
+        // What the walk does not list: the context's own directory, whose mode /app takes.
+        Files.setPosixFilePermissions(ctx, PosixFilePermissions.fromString("rwx------"));
+        Digest rootMode = build(store).manifestDescriptor().digest();
+        assertEquals(0, cached(), "a mode change of the context's directory misses: " + progress);
+        assertEquals(cold(), rootMode);
+        Files.setPosixFilePermissions(ctx, PosixFilePermissions.fromString("rwxr-xr-x"));
+        // A .dockerignore that leaves out a directory (and itself): the walk has 100 files fewer.
+        Files.writeString(ctx.resolve(".dockerignore"), ".dockerignore\ndata/small/d001\n");
+        Digest ignored = build(store).manifestDescriptor().digest();
+        assertEquals(0, cached(), "a directory left out misses: " + progress);
+        assertEquals(cold(), ignored);
+        Files.delete(ctx.resolve(".dockerignore"));
+        assertEquals(removed, build(store).manifestDescriptor().digest());
+        assertEquals(1, cached(), "and as it was, it hits: " + progress);
 
         aDamagedStatCacheCostsOnlyReadingTheFilesAgain(store, removed);
     }
