@@ -90,12 +90,28 @@ final class ContentHasher {
     private final Map<String, Known> captured = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean dirty;
 
+    private final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
+
     ContentHasher(Path file) {
+        this(file, true);
+    }
+
+    /** @param now whether to start reading the stat cache now, else at {@link #prepare} or at its first use */
+    ContentHasher(Path file, boolean now) {
         this.file = file;
         this.loading = new java.util.concurrent.FutureTask<>(this::load);
-        Thread t = new Thread(loading, "jbuild-statcache");
-        t.setDaemon(true);
-        t.start();
+        if (now) {
+            prepare();
+        }
+    }
+
+    /** Starts reading the stat cache on a thread of its own, unless that has started. */
+    void prepare() {
+        if (started.compareAndSet(false, true)) {
+            Thread t = new Thread(loading, "jbuild-statcache");
+            t.setDaemon(true);
+            t.start();
+        }
     }
 
     Digest digest(LayerEntry.ContentSource content) throws IOException {
@@ -351,6 +367,7 @@ final class ContentHasher {
     private Map<String, Known> known() {
         Map<String, Known> k = known;
         if (k == null) {
+            prepare();
             synchronized (this) {
                 if (known == null) {
                     boolean interrupted = false;

@@ -174,6 +174,11 @@ final class CopyMemo {
         return at + 8;
     }
 
+    /** Whether a memo file is kept for this context (not reading it). */
+    boolean exists() {
+        return Files.isRegularFile(file);
+    }
+
     /** Whether no memo is kept for this context. */
     synchronized boolean isEmpty() {
         return memos().isEmpty();
