@@ -971,7 +971,7 @@ public final class Builder {
             // A big COPY from the context whose sources walk as they did when this step was last made after the same
             // layers: the step key it had then, without mapping each entry to its destination and keying it.
             boolean fromContext = from.isEmpty() && !add && contents.isEmpty() && downloads.isEmpty() && !st.noCache;
-            Digest walkMemo = fromContext && !copyMemo.isEmpty()
+            Digest walkMemo = fromContext && copyMemo.exists()
                     ? contextCopyMemo(st, keyInstruction, sources, dest) : null;
             if (walkMemo != null) {
                 java.util.Optional<Digest> remembered = store.steps().memo(walkMemo);
