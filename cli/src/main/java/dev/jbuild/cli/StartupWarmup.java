@@ -14,8 +14,9 @@ import java.nio.file.Path;
  * Work that every build pays once per process, started on a second thread while the main thread parses the command
  * line and the Dockerfile: the JDK's NIO library, the first digest (libcrypto's loading), the JSON reader and the
  * OCI records' codecs, Jackson's generator, and the bootstrap of record equality, which the stage threads need
- * first; then, for a command that will likely pull or push, the JDK's set-up for the registry client. Nothing here has an effect a command could see: it fills the same caches the command would fill. (A third thread warming the Dockerfile parser was
- * tried: on two cores it made no-op builds slower.)
+ * first; then, for a command that will likely pull or push, the JDK's set-up for the registry client. Nothing here
+ * has an effect a command could see: it fills the same caches the command would fill. (A third thread warming the
+ * Dockerfile parser was tried: on two cores it made no-op builds slower.)
  */
 final class StartupWarmup {
     private StartupWarmup() {}
