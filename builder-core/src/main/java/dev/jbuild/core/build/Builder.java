@@ -961,24 +961,16 @@ public final class Builder {
             Digest stepMemo = fromLayers == null || add || !contents.isEmpty() || !downloads.isEmpty() || st.noCache
                     ? null : StepKey.memo("COPY --from", key(st, keyInstruction).key().toString(), st.workdir, dest,
                             String.join("\u0000", sources), layerList(st.layers), layerList(fromLayers));
-            if (stepMemo != null) {
-                java.util.Optional<Digest> remembered = store.steps().memo(stepMemo);
-                if (remembered.isPresent() && cached(st, remembered.get())) {
-                    st.config = st.config.appendHistory(history(st, msg.toString(), false));
-                    return;
-                }
+            if (stepMemo != null && fromMemo(st, stepMemo, msg.toString())) {
+                return;
             }
             // A big COPY from the context whose sources walk as they did when this step was last made after the same
             // layers: the step key it had then, without mapping each entry to its destination and keying it.
             boolean fromContext = from.isEmpty() && !add && contents.isEmpty() && downloads.isEmpty() && !st.noCache;
             Digest walkMemo = fromContext && copyMemo.exists()
                     ? contextCopyMemo(st, keyInstruction, sources, dest) : null;
-            if (walkMemo != null) {
-                java.util.Optional<Digest> remembered = store.steps().memo(walkMemo);
-                if (remembered.isPresent() && cached(st, remembered.get())) {
-                    st.config = st.config.appendHistory(history(st, msg.toString(), false));
-                    return;
-                }
+            if (walkMemo != null && fromMemo(st, walkMemo, msg.toString())) {
+                return;
             }
             hasher.prepare(); // read while the copy maps its entries
             Users.Ids owner = chown.isEmpty() ? null : resolveUser(ins, chown, st.tree);
@@ -1065,6 +1057,16 @@ public final class Builder {
                 }
             }
             st.config = st.config.appendHistory(history(st, msg.toString(), false));
+        }
+
+        /** Applies the cached step a memo names, with its history entry (true), when the cache still has it. */
+        private boolean fromMemo(StageState st, Digest memo, String createdBy) throws IOException {
+            java.util.Optional<Digest> remembered = store.steps().memo(memo);
+            if (remembered.isPresent() && cached(st, remembered.get())) {
+                st.config = st.config.appendHistory(history(st, createdBy, false));
+                return true;
+            }
+            return false;
         }
 
         /**
